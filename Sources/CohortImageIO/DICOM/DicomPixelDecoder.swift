@@ -1,0 +1,61 @@
+import CohortCore
+
+/// Turns a DICOM file's pixel data into a ``PixelArray`` with pydicom's layout conventions.
+struct DicomPixelDecoder {
+    let file: DicomFile
+    let attributes: PixelAttributes
+    let options: ReadOptions
+
+    static let jpeg2000Syntaxes: Set<String> = [
+        "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.92", "1.2.840.10008.1.2.4.93",
+        "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.203",
+    ]
+    static let bigEndianSyntax = "1.2.840.10008.1.2.2"
+
+    func decode(warnings: inout [ImageWarning]) throws -> (pixels: PixelArray, photometric: Photometric) {
+        guard let layout = file.pixelLayout() else {
+            throw ImageIOError(code: .noPixelData, message: "the file has no pixel data (a header-only object such as SR or a presentation state)",
+                               path: file.path)
+        }
+        try validateGeometry()
+        guard let format = attributes.sampleFormat(floatTag: layout.tag) else {
+            throw ImageIOError(code: .unsupportedPixelLayout,
+                               message: "Bits Allocated \(attributes.bitsAllocated) is not supported (1, 8, 16, 32 are)",
+                               path: file.path)
+        }
+        if layout.encapsulated, let syntax = attributes.transferSyntax, Self.jpeg2000Syntaxes.contains(syntax) {
+            let pixels = try JPEG2000FrameDecoder(file: file, attributes: attributes, format: format)
+                .decode(fragmentCount: layout.fragments)
+            return (pixels, attributes.decodedPhotometric)
+        }
+        if layout.encapsulated { try file.decompress() }
+        let photometricNow = file.string([.photometricInterpretation])?.uppercased() ?? attributes.photometricInFile
+        let planarNow = file.int(.planarConfiguration) ?? attributes.planarConfiguration
+        var (bytes, wordSize) = try file.nativePixels()
+        if wordSize == 2, attributes.bitsAllocated == 32, attributes.transferSyntax == Self.bigEndianSyntax, !layout.encapsulated {
+            NativeLayout.swapWordHalves(&bytes)
+        }
+        let unpacker = NativeLayout(attributes: attributes, format: format, planar: planarNow)
+        let pixels = try unpacker.array(from: bytes, path: file.path, leniency: options.leniency, warnings: &warnings)
+        let converted = try YBRConversion.toRGB(pixels, photometric: photometricNow, path: file.path)
+        return (converted, attributes.decodedPhotometric)
+    }
+
+    private func validateGeometry() throws {
+        let a = attributes
+        guard a.rows > 0, a.columns > 0 else {
+            throw ImageIOError(code: .malformed, message: "Rows \(a.rows) x Columns \(a.columns): the image has no pixels",
+                               path: file.path)
+        }
+        guard a.samplesPerPixel == 1 || a.samplesPerPixel == 3 else {
+            throw ImageIOError(code: .unsupportedPixelLayout,
+                               message: "Samples per Pixel \(a.samplesPerPixel) is not supported (1 or 3 are)", path: file.path)
+        }
+        let total = a.frames * a.rows * a.columns * a.samplesPerPixel
+        guard total <= options.maximumPixels else {
+            throw ImageIOError(code: .declaredLengthTooLarge,
+                               message: "\(a.frames) frames of \(a.rows)x\(a.columns) exceed the limit of \(options.maximumPixels) samples",
+                               path: file.path)
+        }
+    }
+}

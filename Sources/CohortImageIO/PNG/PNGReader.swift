@@ -1,0 +1,85 @@
+import CohortCore
+import CPNG
+import Foundation
+
+/// Reads PNG files exactly at their own bit depth through libpng's classic API (no gamma applied).
+///
+/// 1/2/4-bit samples are unpacked to one byte each without scaling; 16-bit samples become uint16;
+/// palette images keep their indices with the palette attached (PNG's PLTE chunk).
+public struct PNGReader: Sendable {
+    /// How to read.
+    public var options: ReadOptions
+
+    /// Creates a reader.
+    public init(options: ReadOptions = ReadOptions()) { self.options = options }
+
+    /// Reads the file at `path`.
+    public func read(path: String) throws -> MedicalImage {
+        var info = CPNGInfo()
+        var buffer: UnsafeMutablePointer<UInt8>?
+        var message = [CChar](repeating: 0, count: 256)
+        let status = cpng_read(path, UInt64(options.maximumPixels), &info, &buffer, &message, message.count)
+        defer { free(buffer) }
+        guard status == 0, let buffer else {
+            throw ImageIOError(code: .decodeFailed, message: "cannot decode the PNG file (truncated or corrupt)",
+                               path: path, libraryMessage: String(cString: message))
+        }
+        let depth = Int(info.bitDepth)
+        let format: SampleFormat = depth == 16 ? .uint16 : .uint8
+        let channels = Int(info.channels)
+        let count = Int(info.width) * Int(info.height) * channels * format.byteCount
+        let bytes = [UInt8](UnsafeBufferPointer(start: buffer, count: count))
+        var metadata = ImageMetadata(format: .png, rows: Int(info.height), columns: Int(info.width),
+                                     samplesPerPixel: channels, bitsAllocated: depth, bitsStored: depth)
+        metadata.encoding = "PNG"
+        var pixels = PixelArray(format: format, frames: 1, rows: Int(info.height), columns: Int(info.width),
+                                samplesPerPixel: channels, bytes: bytes)
+        var photometric: Photometric = [1: .monochrome2, 2: .grayAlpha, 3: .rgb, 4: .rgba][channels] ?? .monochrome2
+        var palette: ColorPalette?
+        if info.colorType == 3 {
+            palette = Self.palette(info)
+            photometric = .palette
+            metadata.photometricInFile = "PALETTE COLOR"
+            if options.paletteToRGB, let palette {
+                pixels = PaletteExpansion.rgb(pixels, palette: palette)
+                photometric = .rgb
+            }
+        } else {
+            metadata.photometricInFile = photometric.rawValue
+        }
+        if !options.readPixels { return MedicalImage(metadata: metadata, pixels: nil, photometric: photometric, palette: palette) }
+        return MedicalImage(metadata: metadata, pixels: pixels, photometric: photometric, palette: palette)
+    }
+
+    private static func palette(_ info: CPNGInfo) -> ColorPalette? {
+        let count = Int(info.paletteCount)
+        guard count > 0 else { return nil }
+        let entries = withUnsafeBytes(of: info.palette) { Array($0.prefix(count * 3)) }
+        return ColorPalette(firstMapped: 0, bitsPerEntry: 8,
+                            red: (0..<count).map { UInt16(entries[3 * $0]) },
+                            green: (0..<count).map { UInt16(entries[3 * $0 + 1]) },
+                            blue: (0..<count).map { UInt16(entries[3 * $0 + 2]) })
+    }
+}
+
+/// Writes PNG files (8 or 16-bit; gray, gray+alpha, RGB or RGBA) with values exactly as given.
+public enum PNGWriter {
+    /// Writes one frame of `pixels` (uint8 or uint16, 1-4 samples) to `path`.
+    public static func write(_ pixels: PixelArray, frame: Int = 0, to path: String) throws {
+        guard pixels.format == .uint8 || pixels.format == .uint16, (1...4).contains(pixels.samplesPerPixel) else {
+            throw ImageIOError(code: .writeFailed,
+                               message: "PNG holds uint8 or uint16 with 1-4 samples; got \(pixels.format) x\(pixels.samplesPerPixel). Convert with --display or write TIFF",
+                               path: path)
+        }
+        let data = pixels.frames == 1 ? pixels : pixels.frame(frame)
+        var message = [CChar](repeating: 0, count: 256)
+        let status = data.bytes.withUnsafeBufferPointer {
+            cpng_write(path, UInt32(data.columns), UInt32(data.rows), Int32(data.format.byteCount * 8),
+                       Int32(data.samplesPerPixel), $0.baseAddress, &message, message.count)
+        }
+        guard status == 0 else {
+            throw ImageIOError(code: .writeFailed, message: "cannot write the PNG file", path: path,
+                               libraryMessage: String(cString: message))
+        }
+    }
+}

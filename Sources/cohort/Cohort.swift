@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The `cohort` command: medical images from the scanner's files to a paper's results table.
+@main
+struct Cohort: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cohort",
+        abstract: "Medical images from the scanner's files to a paper's results table.",
+        discussion: """
+            Reads DICOM (every transfer syntax DCMTK decodes, plus JPEG 2000), PNG and TIFF exactly.
+            Start with `cohort inspect FOLDER` to see what a folder holds.
+            """,
+        subcommands: [Inspect.self, Convert.self]
+    )
+}
