@@ -35,7 +35,7 @@ struct DicomPixelDecoder {
         if wordSize == 2, attributes.bitsAllocated == 32, attributes.transferSyntax == Self.bigEndianSyntax, !layout.encapsulated {
             NativeLayout.swapWordHalves(&bytes)
         }
-        let unpacker = NativeLayout(attributes: attributes, format: format, planar: planarNow)
+        let unpacker = NativeLayout(attributes: attributes, format: format, planar: planarNow, fromFile: !layout.encapsulated)
         let pixels = try unpacker.array(from: bytes, path: file.path, leniency: options.leniency, warnings: &warnings)
         let converted = try YBRConversion.toRGB(pixels, photometric: photometricNow, path: file.path)
         return (converted, attributes.decodedPhotometric)

@@ -5,10 +5,12 @@ struct NativeLayout {
     let attributes: PixelAttributes
     let format: SampleFormat
     let planar: Int
+    /// Whether the bytes come straight from the file (codecs return full-resolution YBR_FULL_422).
+    let fromFile: Bool
 
     /// Native YBR_FULL_422 stores two luma samples per shared chroma pair: Y1 Y2 Cb Cr (PS3.3 C.7.6.3.1.2).
     var subsampled422: Bool {
-        attributes.photometricInFile == "YBR_FULL_422" && attributes.samplesPerPixel == 3 && format == .uint8
+        fromFile && attributes.photometricInFile == "YBR_FULL_422" && attributes.samplesPerPixel == 3 && format == .uint8
             && attributes.columns % 2 == 0
     }
 

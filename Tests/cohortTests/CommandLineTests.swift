@@ -1,0 +1,74 @@
+import CohortTestSupport
+import Foundation
+import XCTest
+
+/// End-to-end: the built `cohort` binary on fixtures, checking output and exit codes.
+final class CommandLineTests: XCTestCase {
+    private func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        guard let binary = TestPaths.cohortBinary else { throw XCTSkip("cohort binary not built (run swift build)") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    func testInspectPrintsOneLinePerFileAndSucceedsOnGoodFiles() throws {
+        let result = try run(["inspect", TestPaths.fixture("dicom"), TestPaths.fixture("png"), TestPaths.fixture("tiff")])
+        XCTAssertEqual(result.status, 0, result.err)
+        let lines = result.out.split(separator: "\n")
+        XCTAssertEqual(lines.count, 15)  // 11 DICOM, 2 PNG, 2 TIFF
+        XCTAssertTrue(lines.contains { $0.contains("MG_u16s12_64x48_MONOCHROME1_RLE.dcm") && $0.contains("view=MLO") })
+    }
+
+    func testInspectReportsEveryFailureThenExitsNonZero() throws {
+        let result = try run(["inspect", TestPaths.fixture("bad/truncated.png"), TestPaths.fixture("png/US_u8_32x24_rgb.png"),
+                              TestPaths.fixture("bad/not_an_image.dcm")])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.out.split(separator: "\n").count, 1)
+        XCTAssertTrue(result.err.contains("truncated.png"))
+        XCTAssertTrue(result.err.contains("not_an_image.dcm"))
+        XCTAssertTrue(result.err.contains("2 of 3 file(s) failed"))
+    }
+
+    func testPixelDigestIsTheSameForEveryEncodingAndMatchesJSONShape() throws {
+        let a = try run(["inspect", "--pixels-sha256", TestPaths.fixture("dicom/OT_u8_32x32_3frames_RLE.dcm")])
+        let b = try run(["inspect", "--pixels-sha256", TestPaths.fixture("dicom/OT_u8_32x32_3frames_explicitLE.dcm")])
+        XCTAssertEqual(a.out.prefix(64), b.out.prefix(64))
+        let json = try run(["inspect", "--json", TestPaths.fixture("dicom/OT_u8_32x32_3frames_RLE.dcm")])
+        let object = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any]
+        let pixels = object?["pixels"] as? [String: Any]
+        XCTAssertEqual(pixels?["shape"] as? [Int], [3, 32, 32])
+        XCTAssertEqual(pixels?["dtype"] as? String, "uint8")
+    }
+
+    func testConvertWritesStoredAndDisplayImagesThatReadBack() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cohort-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = TestPaths.fixture("dicom/MG_u16s12_64x48_MONOCHROME1_RLE.dcm")
+        let stored = folder.appendingPathComponent("stored.tif").path
+        XCTAssertEqual(try run(["convert", "--stored", source, stored]).status, 0)
+        let original = try run(["inspect", "--pixels-sha256", source]).out.prefix(64)
+        XCTAssertEqual(try run(["inspect", "--pixels-sha256", stored]).out.prefix(64), original)
+        let shown = folder.appendingPathComponent("display.png").path
+        XCTAssertEqual(try run(["convert", source, shown, "--window", "2048,4096", "--bits", "16"]).status, 0)
+        XCTAssertTrue(try run(["inspect", shown]).out.contains("16/16-bit"))
+        let bad = try run(["convert", source, folder.appendingPathComponent("x.jpg").path])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.err.contains(".png, .tif or .tiff"))
+    }
+
+    func testHelpTeachesWithExamples() throws {
+        let result = try run(["inspect", "--help"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertTrue(result.out.contains("--pixels-sha256"))
+        XCTAssertTrue(result.out.contains("Examples:"))
+    }
+}
