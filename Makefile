@@ -18,7 +18,7 @@ test: deps
 
 demo: release
 	@echo "== cohort inspect fixtures/ (the project's own synthetic files)"
-	.build/release/cohort inspect fixtures/
+	.build/release/cohort inspect fixtures/dicom fixtures/png fixtures/tiff
 	@echo "== display PNG of a MONOCHROME1 mammography fixture"
 	mkdir -p catalogs/demo
 	.build/release/cohort convert fixtures/dicom/MG_u16s12_64x48_MONOCHROME1_RLE.dcm catalogs/demo/mg_display.png

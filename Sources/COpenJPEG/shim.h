@@ -50,8 +50,9 @@ static void coj_message(const char *text, void *user) {
 }
 
 /** Decodes `data` and returns the image (caller frees with opj_image_destroy), or NULL with OpenJPEG's
- *  messages in `message` (at least 512 bytes). A JP2 box wrapper is detected by its signature. */
-static inline opj_image_t *coj_decode(const uint8_t *data, size_t length, char *message) {
+ *  messages in `message` (at least 512 bytes). A JP2 box wrapper is detected by its signature.
+ *  `threads` > 1 decodes code blocks in parallel (the result does not depend on it). */
+static inline opj_image_t *coj_decode(const uint8_t *data, size_t length, int threads, char *message) {
     if (message) message[0] = '\0';
     if (length < 4) return NULL;
     OPJ_CODEC_FORMAT format = OPJ_CODEC_J2K;
@@ -72,7 +73,7 @@ static inline opj_image_t *coj_decode(const uint8_t *data, size_t length, char *
     opj_stream_set_read_function(stream, coj_read);
     opj_stream_set_skip_function(stream, coj_skip);
     opj_stream_set_seek_function(stream, coj_seek);
-    int ok = opj_setup_decoder(codec, &parameters) && opj_codec_set_threads(codec, 1) &&
+    int ok = opj_setup_decoder(codec, &parameters) && opj_codec_set_threads(codec, threads) &&
              opj_read_header(stream, codec, &image) && opj_decode(codec, stream, image) &&
              opj_end_decompress(codec, stream);
     opj_stream_destroy(stream);

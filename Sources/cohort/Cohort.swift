@@ -10,6 +10,6 @@ struct Cohort: ParsableCommand {
             Reads DICOM (every transfer syntax DCMTK decodes, plus JPEG 2000), PNG and TIFF exactly.
             Start with `cohort inspect FOLDER` to see what a folder holds.
             """,
-        subcommands: [Inspect.self, Convert.self]
+        subcommands: [Inspect.self, Convert.self, Bench.self]
     )
 }

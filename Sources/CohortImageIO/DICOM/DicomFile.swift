@@ -149,8 +149,10 @@ extension DicomFile {
         guard status == CDCM_BUFFER_TOO_SMALL || status == CDCM_OK else {
             throw DicomFile.error(status, path: path, library: nil, context: "cannot read pixel data")
         }
-        var bytes = [UInt8](repeating: 0, count: needed)
-        status = bytes.withUnsafeMutableBufferPointer { cdcm_native_pixels(handle, $0.baseAddress, needed, &needed, &wordSize) }
+        var bytes = [UInt8](unsafeUninitializedCapacity: needed) { buffer, count in
+            status = cdcm_native_pixels(handle, buffer.baseAddress, needed, &needed, &wordSize)
+            count = status == CDCM_OK ? needed : 0
+        }
         guard status == CDCM_OK else {
             throw DicomFile.error(status, path: path, library: nil, context: "cannot read pixel data")
         }

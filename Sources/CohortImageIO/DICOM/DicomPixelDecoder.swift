@@ -11,6 +11,31 @@ struct DicomPixelDecoder {
         "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.203",
     ]
     static let bigEndianSyntax = "1.2.840.10008.1.2.2"
+    static let rleSyntax = "1.2.840.10008.1.2.5"
+
+    /// RLE frames decoded directly (one fragment per frame, PS3.5 G.2); signed values sign-extended after.
+    private func rleFrames(format: SampleFormat) throws -> PixelArray {
+        let a = attributes
+        let pixels = a.rows * a.columns
+        let frameBytes = pixels * a.samplesPerPixel * format.byteCount
+        var bytes = [UInt8](unsafeUninitializedCapacity: frameBytes * a.frames) { buffer, count in
+            buffer.initialize(repeating: 0)
+            count = buffer.count
+        }
+        try bytes.withUnsafeMutableBytes { out in
+            for frame in 0..<a.frames {
+                do {
+                    try RLEDecoder.decode(try file.fragment(frame), pixels: pixels, samples: a.samplesPerPixel,
+                                          bytesPerSample: format.byteCount, into: out, at: frame * frameBytes)
+                } catch let error as RLEError {
+                    throw ImageIOError(code: .decodeFailed, message: "frame \(frame): \(error.message)", path: file.path)
+                }
+            }
+        }
+        if a.isSigned, a.bitsStored < a.bitsAllocated { NativeLayout.signExtend(&bytes, format: format, bitsStored: a.bitsStored) }
+        return PixelArray(format: format, frames: a.frames, rows: a.rows, columns: a.columns,
+                          samplesPerPixel: a.samplesPerPixel, bytes: bytes)
+    }
 
     func decode(warnings: inout [ImageWarning]) throws -> (pixels: PixelArray, photometric: Photometric) {
         guard let layout = file.pixelLayout() else {
@@ -27,6 +52,12 @@ struct DicomPixelDecoder {
             let pixels = try JPEG2000FrameDecoder(file: file, attributes: attributes, format: format)
                 .decode(fragmentCount: layout.fragments)
             return (pixels, attributes.decodedPhotometric)
+        }
+        if layout.encapsulated, attributes.transferSyntax == Self.rleSyntax, layout.fragments == attributes.frames,
+           attributes.bitsAllocated % 8 == 0, attributes.bitsAllocated <= 32 {
+            let pixels = try rleFrames(format: format)
+            let converted = try YBRConversion.toRGB(pixels, photometric: attributes.photometricInFile, path: file.path)
+            return (converted, attributes.decodedPhotometric)
         }
         if layout.encapsulated { try file.decompress() }
         let photometricNow = file.string([.photometricInterpretation])?.uppercased() ?? attributes.photometricInFile

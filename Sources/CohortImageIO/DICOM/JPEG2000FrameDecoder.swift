@@ -6,6 +6,8 @@ struct JPEG2000FrameDecoder {
     let file: DicomFile
     let attributes: PixelAttributes
     let format: SampleFormat
+    /// Threads OpenJPEG may use for one frame (large single images gain; batch readers pass 1).
+    var threads: Int { attributes.rows * attributes.columns >= 1 << 20 ? Int(opj_get_num_cpus()) : 1 }
 
     func decode(fragmentCount: Int) throws -> PixelArray {
         let frames = try frameCodestreams(fragmentCount: fragmentCount)
@@ -54,7 +56,7 @@ struct JPEG2000FrameDecoder {
 
     private func decodeFrame(_ codestream: [UInt8], index: Int, into bytes: inout [UInt8]) throws {
         var message = [CChar](repeating: 0, count: 512)
-        guard let image = codestream.withUnsafeBufferPointer({ coj_decode($0.baseAddress, $0.count, &message) }) else {
+        guard let image = codestream.withUnsafeBufferPointer({ coj_decode($0.baseAddress, $0.count, Int32(threads), &message) }) else {
             throw ImageIOError(code: .decodeFailed, message: "frame \(index): the JPEG 2000 codestream is corrupt",
                                path: file.path, libraryMessage: String(cString: message))
         }
@@ -80,12 +82,17 @@ struct JPEG2000FrameDecoder {
         let start = bytes.count
         bytes += [UInt8](repeating: 0, count: pixels * a.samplesPerPixel * width)
         bytes.withUnsafeMutableBytes { raw in
-            for p in 0..<pixels {
-                for c in 0..<a.samplesPerPixel {
-                    let value = UInt32(bitPattern: planes[c][p])
-                    let offset = start + (p * a.samplesPerPixel + c) * width
-                    for b in 0..<width { raw[offset + b] = UInt8(truncatingIfNeeded: value >> UInt32(8 * b)) }
-                }
+            let spp = a.samplesPerPixel
+            switch width {
+            case 1:
+                let out = raw.bindMemory(to: UInt8.self).baseAddress! + start
+                for c in 0..<spp { for p in 0..<pixels { out[p * spp + c] = UInt8(truncatingIfNeeded: planes[c][p]) } }
+            case 2:
+                let out = (raw.baseAddress! + start).assumingMemoryBound(to: UInt16.self)
+                for c in 0..<spp { for p in 0..<pixels { out[p * spp + c] = UInt16(truncatingIfNeeded: planes[c][p]) } }
+            default:
+                let out = (raw.baseAddress! + start).assumingMemoryBound(to: UInt32.self)
+                for c in 0..<spp { for p in 0..<pixels { out[p * spp + c] = UInt32(truncatingIfNeeded: planes[c][p]) } }
             }
         }
     }

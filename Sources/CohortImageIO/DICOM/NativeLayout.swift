@@ -22,7 +22,7 @@ struct NativeLayout {
         return a.bitsAllocated == 1 ? (samples + 7) / 8 : samples * format.byteCount
     }
 
-    func array(from bytes: [UInt8], path: String, leniency: Leniency, warnings: inout [ImageWarning]) throws -> PixelArray {
+    func array(from bytes: consuming [UInt8], path: String, leniency: Leniency, warnings: inout [ImageWarning]) throws -> PixelArray {
         let a = attributes
         let expected = expectedByteCount
         guard bytes.count >= expected else {
@@ -40,7 +40,8 @@ struct NativeLayout {
         } else if a.bitsAllocated == 1 {
             out = Self.unpackBits(bytes, count: a.frames * a.rows * a.columns * a.samplesPerPixel)
         } else {
-            out = Array(bytes.prefix(expected))
+            if bytes.count > expected { bytes.removeLast(bytes.count - expected) }
+            out = bytes
             if a.isSigned, a.bitsStored < a.bitsAllocated, !format.isFloatingPoint {
                 Self.signExtend(&out, format: format, bitsStored: a.bitsStored)
             }
