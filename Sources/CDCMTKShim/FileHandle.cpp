@@ -65,6 +65,7 @@ extern "C" CDCMStatus cdcm_open(const char *path, int headerOnly, CDCMFile **out
         }
         CDCMFile *file = new CDCMFile();
         file->fileSize = static_cast<unsigned long long>(info.st_size);
+        file->path = path;
         OFCondition status = headerOnly
             ? file->format.loadFileUntilTag(path, EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect,
                                             DCM_PixelData)

@@ -13,6 +13,7 @@
 struct CDCMFile {
     DcmFileFormat format;
     unsigned long long fileSize = 0;
+    std::string path;
 };
 
 namespace cdcm {

@@ -8,6 +8,9 @@
 
 #include <new>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace {
 
 DcmPixelSequence *encapsulatedSequence(CDCMFile *file) {
@@ -108,6 +111,57 @@ extern "C" CDCMStatus cdcm_native_pixels(CDCMFile *file, uint8_t *buffer, size_t
     }
 }
 
+extern "C" CDCMStatus cdcm_native_pixels_direct(CDCMFile *file, uint8_t *buffer, size_t capacity,
+                                                size_t *needed, int *wordSize) {
+    try {
+        DcmDataset *dataset = file->format.getDataset();
+        E_TransferSyntax xfer = dataset->getOriginalXfer();
+        bool littleHost = gLocalByteOrder == EBO_LittleEndian;
+        if (!littleHost || (xfer != EXS_LittleEndianImplicit && xfer != EXS_LittleEndianExplicit)) {
+            return CDCM_UNSUPPORTED;
+        }
+        uint32_t tag = 0;
+        DcmElement *element = cdcm::findPixelElement(dataset, &tag);
+        unsigned long count = dataset->card();
+        if (element == nullptr || tag != 0x7FE00010 || count == 0 || dataset->getElement(count - 1) != element ||
+            element->valueLoaded() || !element->isLeaf()) {
+            return CDCM_UNSUPPORTED;
+        }
+        DcmEVR vr = element->getTag().getEVR();
+        uint32_t length = element->getLength();
+        if ((vr != EVR_OW && vr != EVR_OB) || length == DCM_UndefinedLength || length == 0) return CDCM_UNSUPPORTED;
+        bool explicitVR = xfer == EXS_LittleEndianExplicit;
+        unsigned long long headerSize = explicitVR ? 12 : 8;
+        if (file->fileSize < length + headerSize) return CDCM_UNSUPPORTED;
+        unsigned long long offset = file->fileSize - length;
+        *needed = length;
+        *wordSize = vr == EVR_OB ? 1 : 2;
+        if (buffer == nullptr || length > capacity) return CDCM_BUFFER_TOO_SMALL;
+        int fd = ::open(file->path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return CDCM_UNSUPPORTED;
+        // The element header just before the value must be (7FE0,0010) with this length, or we guessed wrong.
+        uint8_t header[12];
+        bool ok = ::pread(fd, header, headerSize, static_cast<off_t>(offset - headerSize)) == ssize_t(headerSize);
+        const uint8_t tagBytes[4] = {0xE0, 0x7F, 0x10, 0x00};
+        ok = ok && std::memcmp(header, tagBytes, 4) == 0;
+        const uint8_t *lengthBytes = header + headerSize - 4;
+        uint32_t declared = uint32_t(lengthBytes[0]) | (uint32_t(lengthBytes[1]) << 8) |
+                            (uint32_t(lengthBytes[2]) << 16) | (uint32_t(lengthBytes[3]) << 24);
+        ok = ok && declared == length;
+        if (ok && explicitVR) ok = header[4] == 'O' && (header[5] == 'W' || header[5] == 'B') && header[6] == 0 && header[7] == 0;
+        size_t done = 0;
+        while (ok && done < length) {
+            ssize_t got = ::pread(fd, buffer + done, length - done, static_cast<off_t>(offset + done));
+            if (got <= 0) { ok = false; break; }
+            done += static_cast<size_t>(got);
+        }
+        ::close(fd);
+        return ok ? CDCM_OK : CDCM_UNSUPPORTED;
+    } catch (...) {
+        return CDCM_UNSUPPORTED;
+    }
+}
+
 extern "C" CDCMStatus cdcm_fragment(CDCMFile *file, size_t index, uint8_t *buffer, size_t capacity,
                                     size_t *needed) {
     try {
@@ -125,6 +179,31 @@ extern "C" CDCMStatus cdcm_fragment(CDCMFile *file, size_t index, uint8_t *buffe
         Uint8 *bytes = nullptr;
         if (item->getUint8Array(bytes).bad() || bytes == nullptr) return CDCM_READ_FAILED;
         std::memcpy(buffer, bytes, length);
+        return CDCM_OK;
+    } catch (const std::bad_alloc &) {
+        return CDCM_TOO_LARGE;
+    } catch (...) {
+        return CDCM_INTERNAL;
+    }
+}
+
+extern "C" CDCMStatus cdcm_fragment_view(CDCMFile *file, size_t index, const uint8_t **data, size_t *length) {
+    try {
+        *data = nullptr;
+        *length = 0;
+        DcmPixelSequence *sequence = encapsulatedSequence(file);
+        if (sequence == nullptr) return CDCM_NO_PIXEL_DATA;
+        DcmPixelItem *item = nullptr;
+        if (sequence->getItem(item, static_cast<unsigned long>(index + 1)).bad() || item == nullptr) {
+            return CDCM_NOT_FOUND;
+        }
+        size_t size = item->getLength();
+        if (size > file->fileSize) return CDCM_TOO_LARGE;
+        if (size == 0) return CDCM_OK;
+        Uint8 *bytes = nullptr;
+        if (item->getUint8Array(bytes).bad() || bytes == nullptr) return CDCM_READ_FAILED;
+        *data = bytes;
+        *length = size;
         return CDCM_OK;
     } catch (const std::bad_alloc &) {
         return CDCM_TOO_LARGE;

@@ -12,4 +12,14 @@ struct Cohort: ParsableCommand {
             """,
         subcommands: [Inspect.self, Convert.self, Bench.self]
     )
+
+    static func main() {
+        ProcessTuning.apply()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -69,8 +69,18 @@ CDCMStatus cdcm_decompress(CDCMFile *file, char *message, size_t capacity);
 CDCMStatus cdcm_native_pixels(CDCMFile *file, uint8_t *buffer, size_t capacity, size_t *needed,
                               int *wordSize);
 
+/** Reads native Pixel Data straight from the file into `buffer` when DCMTK has not loaded it and the file is
+ *  little endian, not deflated, with Pixel Data as its last element (checked against the element header in
+ *  the file). Saves DCMTK's copy of the value; CDCM_UNSUPPORTED means "use cdcm_native_pixels". */
+CDCMStatus cdcm_native_pixels_direct(CDCMFile *file, uint8_t *buffer, size_t capacity, size_t *needed,
+                                     int *wordSize);
+
 /** Copies encapsulated fragment `index` (0-based, after the offset table). */
 CDCMStatus cdcm_fragment(CDCMFile *file, size_t index, uint8_t *buffer, size_t capacity, size_t *needed);
+
+/** Points at encapsulated fragment `index` inside DCMTK's memory, loading it if needed; valid until the file
+ *  is closed or decompressed. Saves a copy for decoders that only read the fragment. */
+CDCMStatus cdcm_fragment_view(CDCMFile *file, size_t index, const uint8_t **data, size_t *length);
 
 /** Copies the Basic Offset Table (may be empty). */
 CDCMStatus cdcm_offset_table(CDCMFile *file, uint32_t *buffer, size_t capacity, size_t *count);

@@ -145,11 +145,19 @@ extension DicomFile {
     /// Native pixel bytes (OW as host-order words) and the word size they were read in.
     func nativePixels() throws -> (bytes: [UInt8], wordSize: Int) {
         var needed = 0, wordSize: Int32 = 1
+        if cdcm_native_pixels_direct(handle, nil, 0, &needed, &wordSize) == CDCM_BUFFER_TOO_SMALL {
+            var direct = CDCM_UNSUPPORTED
+            let bytes = [UInt8](unsafeUninitializedCapacity: needed) { buffer, count in
+                direct = cdcm_native_pixels_direct(handle, buffer.baseAddress, needed, &needed, &wordSize)
+                count = direct == CDCM_OK ? needed : 0
+            }
+            if direct == CDCM_OK { return (bytes, Int(wordSize)) }
+        }
         var status = cdcm_native_pixels(handle, nil, 0, &needed, &wordSize)
         guard status == CDCM_BUFFER_TOO_SMALL || status == CDCM_OK else {
             throw DicomFile.error(status, path: path, library: nil, context: "cannot read pixel data")
         }
-        var bytes = [UInt8](unsafeUninitializedCapacity: needed) { buffer, count in
+        let bytes = [UInt8](unsafeUninitializedCapacity: needed) { buffer, count in
             status = cdcm_native_pixels(handle, buffer.baseAddress, needed, &needed, &wordSize)
             count = status == CDCM_OK ? needed : 0
         }
@@ -157,6 +165,17 @@ extension DicomFile {
             throw DicomFile.error(status, path: path, library: nil, context: "cannot read pixel data")
         }
         return (bytes, Int(wordSize))
+    }
+
+    /// Calls `body` with fragment `index` in place (no copy); the bytes must not escape `body`.
+    func withFragment<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
+        var data: UnsafePointer<UInt8>?
+        var length = 0
+        let status = cdcm_fragment_view(handle, index, &data, &length)
+        guard status == CDCM_OK else {
+            throw DicomFile.error(status, path: path, library: nil, context: "cannot read fragment \(index)")
+        }
+        return try body(UnsafeBufferPointer(start: data, count: length))
     }
 
     /// Encapsulated fragment `index` (0-based, after the Basic Offset Table).

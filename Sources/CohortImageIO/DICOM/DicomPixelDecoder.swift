@@ -18,15 +18,15 @@ struct DicomPixelDecoder {
         let a = attributes
         let pixels = a.rows * a.columns
         let frameBytes = pixels * a.samplesPerPixel * format.byteCount
-        var bytes = [UInt8](unsafeUninitializedCapacity: frameBytes * a.frames) { buffer, count in
-            buffer.initialize(repeating: 0)
-            count = buffer.count
-        }
+        // Every byte is written by the decoder, or it throws.
+        var bytes = [UInt8](unsafeUninitializedCapacity: frameBytes * a.frames) { buffer, count in count = buffer.count }
         try bytes.withUnsafeMutableBytes { out in
             for frame in 0..<a.frames {
                 do {
-                    try RLEDecoder.decode(try file.fragment(frame), pixels: pixels, samples: a.samplesPerPixel,
-                                          bytesPerSample: format.byteCount, into: out, at: frame * frameBytes)
+                    try file.withFragment(frame) { fragment in
+                        try RLEDecoder.decode(fragment, pixels: pixels, samples: a.samplesPerPixel,
+                                              bytesPerSample: format.byteCount, into: out, at: frame * frameBytes)
+                    }
                 } catch let error as RLEError {
                     throw ImageIOError(code: .decodeFailed, message: "frame \(frame): \(error.message)", path: file.path)
                 }
