@@ -26,7 +26,9 @@ let package = Package(
         .systemLibrary(name: "COpenJPEG"),
         .systemLibrary(name: "CPNG"),
         .systemLibrary(name: "CTIFF"),
-        .target(name: "CohortCore"),
+        // SHA-256 block compression in C (x86 SHA extensions when the CPU has them).
+        .target(name: "CCohortHash"),
+        .target(name: "CohortCore", dependencies: ["CCohortHash"]),
         .target(
             name: "CohortImageIO",
             dependencies: ["CohortCore", "CDCMTKShim", "COpenJPEG", "CPNG", "CTIFF"]
@@ -39,7 +41,7 @@ let package = Package(
             ]
         ),
         .target(name: "CohortTestSupport", dependencies: ["CohortCore"]),
-        .testTarget(name: "CohortCoreTests", dependencies: ["CohortCore", "CohortTestSupport"]),
+        .testTarget(name: "CohortCoreTests", dependencies: ["CohortCore", "CCohortHash", "CohortTestSupport"]),
         .testTarget(
             name: "CohortImageIOTests",
             dependencies: ["CohortImageIO", "CohortCore", "CohortTestSupport"]

@@ -1,3 +1,4 @@
+import CCohortHash
 import CohortCore
 import XCTest
 
@@ -20,5 +21,20 @@ final class SHA256Tests: XCTestCase {
         }
         hasher.update(Array(data[offset...]))
         XCTAssertEqual(hasher.finalize(), SHA256.hash(data))
+    }
+
+    func testAcceleratedBlocksEqualPortableBlocks() throws {
+        try XCTSkipUnless(ccohort_sha256_accelerated() == 1, "this CPU has no SHA extensions; only the portable path runs")
+        var generator = SystemRandomNumberGenerator()
+        for blocks in [1, 2, 3, 17, 100] {
+            let data = (0..<blocks * 64).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            var fast: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
+            var slow = fast
+            data.withUnsafeBufferPointer { bytes in
+                ccohort_sha256_blocks(&fast, bytes.baseAddress, blocks)
+                ccohort_sha256_blocks_portable(&slow, bytes.baseAddress, blocks)
+            }
+            XCTAssertEqual(fast, slow, "\(blocks) blocks")
+        }
     }
 }
