@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // Cohort: medical images from the scanner's files to a paper's results table.
-// Layers (STYLE.md section 1): C targets -> CohortCore -> CohortImageIO -> cohort (CLI).
+// Layers (STYLE.md section 1): C targets -> CohortCore -> CohortImageIO -> CohortCatalog -> cohort (CLI).
 import PackageDescription
 
 let dcmtkLibraries = ["dcmimage", "dcmimgle", "dcmjpeg", "dcmjpls", "dcmdata", "oflog", "ofstd"]
@@ -12,9 +12,11 @@ let package = Package(
         .executable(name: "cohort", targets: ["cohort"]),
         .library(name: "CohortCore", targets: ["CohortCore"]),
         .library(name: "CohortImageIO", targets: ["CohortImageIO"]),
+        .library(name: "CohortCatalog", targets: ["CohortCatalog"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // DCMTK wrapped in C++ behind a plain C header (opaque handles, status codes).
@@ -26,25 +28,34 @@ let package = Package(
         .systemLibrary(name: "COpenJPEG"),
         .systemLibrary(name: "CPNG"),
         .systemLibrary(name: "CTIFF"),
-        // SHA-256 block compression in C (x86 SHA extensions when the CPU has them).
-        .target(name: "CCohortHash"),
-        .target(name: "CohortCore", dependencies: ["CCohortHash"]),
+        // Byte kernels in C: SHA-256 blocks (x86 SHA extensions when present), non-zero counts.
+        .target(name: "CCohortKernels"),
+        .target(name: "CohortCore", dependencies: ["CCohortKernels"]),
         .target(
             name: "CohortImageIO",
             dependencies: ["CohortCore", "CDCMTKShim", "COpenJPEG", "CPNG", "CTIFF"]
         ),
+        .target(
+            name: "CohortCatalog",
+            dependencies: ["CohortCore", "CohortImageIO", "CCohortKernels", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .executableTarget(
             name: "cohort",
             dependencies: [
-                "CohortCore", "CohortImageIO",
+                "CohortCore", "CohortImageIO", "CohortCatalog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "CohortTestSupport", dependencies: ["CohortCore"]),
-        .testTarget(name: "CohortCoreTests", dependencies: ["CohortCore", "CCohortHash", "CohortTestSupport"]),
+        .testTarget(name: "CohortCoreTests", dependencies: ["CohortCore", "CCohortKernels", "CohortTestSupport"]),
         .testTarget(
             name: "CohortImageIOTests",
             dependencies: ["CohortImageIO", "CohortCore", "CohortTestSupport"]
+        ),
+        .testTarget(
+            name: "CohortCatalogTests",
+            dependencies: ["CohortCatalog", "CohortCore", "CohortImageIO", "CohortTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "cohortTests", dependencies: ["CohortTestSupport"]),
     ],

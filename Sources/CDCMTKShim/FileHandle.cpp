@@ -122,7 +122,19 @@ extern "C" CDCMStatus cdcm_string(CDCMFile *file, CDCMPath path, char *buffer, s
         if (element == nullptr) return CDCM_NOT_FOUND;
         if (element->getLength() > file->fileSize + 1024) return CDCM_TOO_LARGE;
         OFString value;
-        if (element->getOFStringArray(value).bad()) return CDCM_NOT_FOUND;
+        DcmEVR vr = element->getVR();
+        if (vr == EVR_UN || vr == EVR_OB) {
+            // Text attributes stored with VR UN (implicit-VR origins, unknown private dictionaries) come back
+            // from getOFStringArray as hex; the caller wants the characters, padding trimmed.
+            Uint8 *bytes = nullptr;
+            if (element->getUint8Array(bytes).bad()) return CDCM_NOT_FOUND;
+            size_t length = element->getLength();
+            if (bytes == nullptr) length = 0;
+            while (length > 0 && (bytes[length - 1] == 0 || bytes[length - 1] == ' ')) --length;
+            value.assign(reinterpret_cast<const char *>(bytes), length);
+        } else if (element->getOFStringArray(value).bad()) {
+            return CDCM_NOT_FOUND;
+        }
         *needed = value.size() + 1;
         if (value.size() + 1 > capacity) return CDCM_BUFFER_TOO_SMALL;
         cdcm::copyMessage(value.c_str(), buffer, capacity);

@@ -1,4 +1,4 @@
-import CCohortHash
+import CCohortKernels
 
 /// SHA-256 (FIPS 180-4), streaming. Used for file identity, pixel digests comparable with pydicom's, and
 /// (in the catalog) keyed pseudonyms through HMAC.

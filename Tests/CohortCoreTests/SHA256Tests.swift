@@ -1,4 +1,4 @@
-import CCohortHash
+import CCohortKernels
 import CohortCore
 import XCTest
 
@@ -36,5 +36,19 @@ final class SHA256Tests: XCTestCase {
             }
             XCTAssertEqual(fast, slow, "\(blocks) blocks")
         }
+    }
+}
+
+final class HMACSHA256Tests: XCTestCase {
+    /// RFC 4231 test cases 1, 2 and 6 (a key longer than the block size).
+    func testRFC4231VectorsMatch() {
+        let key1 = [UInt8](repeating: 0x0b, count: 20)
+        XCTAssertEqual(HMACSHA256.authenticationCode(for: "Hi There", key: key1).hexString,
+                       "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+        XCTAssertEqual(HMACSHA256.authenticationCode(for: "what do ya want for nothing?", key: Array("Jefe".utf8)).hexString,
+                       "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        let key6 = [UInt8](repeating: 0xaa, count: 131)
+        XCTAssertEqual(HMACSHA256.authenticationCode(for: "Test Using Larger Than Block-Size Key - Hash Key First", key: key6).hexString,
+                       "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
     }
 }

@@ -1,7 +1,7 @@
 // SHA-256 compression (FIPS 180-4 section 6.2.2): portable C, plus the Intel SHA extensions path, where
 // _mm_sha256rnds2_epu32 performs two rounds on state held as (A,B,E,F) and (C,D,G,H) and msg1/msg2 compute
 // the message schedule four words at a time.
-#include "CCohortHash.h"
+#include "CCohortKernels.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>

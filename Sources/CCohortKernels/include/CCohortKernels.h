@@ -1,0 +1,33 @@
+/* CCohortKernels: small byte-crunching kernels that must be fast even in debug builds of the Swift code.
+ *
+ * SHA-256 block compression for CohortCore's SHA256 (FIPS 180-4): the Swift side does buffering and padding;
+ * this does the per-block work, with the x86 SHA extensions when the CPU has them (checked once at run time)
+ * and portable C otherwise.
+ */
+#ifndef CCOHORT_KERNELS_H
+#define CCOHORT_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Compresses `blocks` 64-byte blocks from `data` into `state` (8 words, H0..H7). */
+void ccohort_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
+
+/** The same with the portable code only (for tests that compare the two paths). */
+void ccohort_sha256_blocks_portable(uint32_t state[8], const uint8_t *data, size_t blocks);
+
+/** 1 when ccohort_sha256_blocks uses the CPU's SHA instructions. */
+int ccohort_sha256_accelerated(void);
+
+/** Number of `width`-byte samples (1, 2, 4 or 8 bytes) among `count` that are not all-zero bytes. */
+size_t ccohort_count_nonzero(const uint8_t *data, size_t count, int width);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

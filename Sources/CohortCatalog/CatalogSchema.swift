@@ -1,0 +1,146 @@
+import GRDB
+
+/// The catalog's tables, as named, append-only migrations: a released migration is never edited; changes
+/// come as new migrations after it.
+enum CatalogSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 patients, studies, series, files, images, labels, masks, runs, failures") { db in
+            try createSettings(db)
+            try createHierarchy(db)
+            try createFilesAndImages(db)
+            try createAnnotations(db)
+            try createImportBookkeeping(db)
+        }
+        return migrator
+    }
+
+    private static func createSettings(_ db: Database) throws {
+        // Catalog-wide facts such as the de-identification key fingerprint.
+        try db.create(table: "setting") { t in
+            t.primaryKey("name", .text)
+            t.column("value", .text).notNull()
+        }
+    }
+
+    private static func createHierarchy(_ db: Database) throws {
+        try db.create(table: "patient") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("patientKey", .text).notNull().unique()  // (0010,0020) Patient ID, or its pseudonym
+            t.column("isPseudonym", .boolean).notNull()
+            t.column("sex", .text)
+            t.column("birthDate", .text)
+        }
+        try db.create(table: "study") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("patient", onDelete: .restrict)
+            t.column("studyInstanceUID", .text).notNull().unique()
+            t.column("studyDate", .text)
+            t.column("accessionNumber", .text)
+        }
+        try db.create(table: "series") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("study", onDelete: .restrict)
+            t.column("seriesInstanceUID", .text).notNull().unique()
+            t.column("modality", .text)
+            t.column("bodyPart", .text)
+        }
+    }
+
+    private static func createFilesAndImages(_ db: Database) throws {
+        try db.create(table: "file") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("root", .text).notNull()          // absolute import root
+            t.column("relativePath", .text).notNull()  // path below the root
+            t.column("size", .integer).notNull()
+            t.column("modifiedNanos", .integer).notNull()
+            t.column("sha256", .text).notNull().indexed()
+            t.column("format", .text).notNull()
+            t.column("importRunId", .integer).notNull()
+            t.uniqueKey(["root", "relativePath"])
+        }
+        try db.create(table: "image") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("file", onDelete: .cascade).notNull().unique()
+            t.column("role", .text).notNull().defaults(to: "image").indexed()  // image | mask
+            t.belongsTo("patient", onDelete: .restrict)
+            t.belongsTo("study", onDelete: .restrict)
+            t.belongsTo("series", onDelete: .restrict)
+            t.column("sopInstanceUID", .text).indexed()
+            t.column("sopClassUID", .text)
+            t.column("modality", .text)
+            t.column("manufacturer", .text)
+            t.column("manufacturerModel", .text)
+            t.column("laterality", .text)           // L, R, B
+            t.column("view", .text)                 // CC, MLO, ML, LM, XCCL, ...
+            t.column("presentationIntent", .text)   // FOR PRESENTATION | FOR PROCESSING
+            t.column("rows", .integer).notNull()
+            t.column("columns", .integer).notNull()
+            t.column("frames", .integer).notNull()
+            t.column("samplesPerPixel", .integer).notNull()
+            t.column("bitsStored", .integer).notNull()
+            t.column("photometric", .text)
+            t.column("encoding", .text)
+            t.column("pixelSpacingRow", .double)
+            t.column("pixelSpacingColumn", .double)
+            t.column("pixelSha256", .text).indexed()   // digest of stored values, pydicom's layout
+            t.column("nonzeroFraction", .double)       // share of samples that are not 0
+        }
+    }
+
+    private static func createAnnotations(_ db: Database) throws {
+        try db.create(table: "label") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("image", onDelete: .cascade).notNull()
+            t.column("task", .text).notNull()
+            t.column("value", .text).notNull()
+            t.column("source", .text).notNull()
+            t.column("createdBy", .text).notNull()
+            t.column("createdAt", .text).notNull()
+            t.uniqueKey(["imageId", "task"])
+        }
+        try db.create(index: "label_on_task_value", on: "label", columns: ["task", "value"])
+        try db.create(table: "mask") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("image", onDelete: .cascade).notNull()
+            t.belongsTo("maskImage", inTable: "image", onDelete: .cascade).notNull().unique()
+            t.column("label", .text).notNull()
+            t.column("ordinal", .integer).notNull()
+            t.column("foregroundFraction", .double).notNull()
+        }
+    }
+
+    private static func createImportBookkeeping(_ db: Database) throws {
+        try db.create(table: "importRun") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("toolVersion", .text).notNull()
+            t.column("arguments", .text).notNull()
+            t.column("roots", .text).notNull()
+            t.column("deidentified", .boolean).notNull()
+            t.column("startedAt", .text).notNull()
+            t.column("finishedAt", .text)
+            for counter in ["filesSeen", "filesAdded", "filesChanged", "filesUnchanged", "filesFailed", "filesSkipped"] {
+                t.column(counter, .integer).notNull().defaults(to: 0)
+            }
+        }
+        try db.create(table: "failure") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("importRunId", .integer).notNull()
+            t.column("root", .text).notNull()
+            t.column("relativePath", .text).notNull()
+            t.column("size", .integer).notNull()
+            t.column("modifiedNanos", .integer).notNull()
+            t.column("code", .text).notNull()
+            t.column("message", .text).notNull()
+            t.uniqueKey(["root", "relativePath"])
+        }
+        try db.create(table: "fileChange") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("file", onDelete: .cascade).notNull()
+            t.column("importRunId", .integer).notNull()
+            t.column("previousSha256", .text).notNull()
+            t.column("newSha256", .text).notNull()
+            t.column("detectedAt", .text).notNull()
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import CCohortKernels
+import CohortCore
+import CohortImageIO
+import Foundation
+
+/// What importing one file found.
+enum ProbeOutcome: Sendable {
+    /// Not an image format, and not named like one: ignored without a record (README, CSV, licence files).
+    case notImage
+    /// An image file that could not be read, or a DICOM object without pixels (`code` says which).
+    case failed(code: String, message: String)
+    /// A readable image.
+    case image(ImageFacts)
+}
+
+/// The facts of a readable image file that become catalog rows.
+struct ImageFacts: Sendable {
+    let sha256: String
+    let metadata: ImageMetadata
+    let photometric: String
+    let pixelSha256: String
+    let nonzeroFraction: Double
+}
+
+/// Reads one file for the importer: content hash, metadata, stored pixels (digest and non-zero share).
+/// Runs on worker threads; touches no shared state.
+enum FileProbe {
+    /// Extensions that mark a file as meant to be an image: an undetectable file with one of these is a failure.
+    static let imageExtensions: Set<String> = ["dcm", "dicom", "dic", "ima", "png", "tif", "tiff"]
+
+    static func probe(_ candidate: ImportCandidate) -> (outcome: ProbeOutcome, sha256: String?) {
+        let path = candidate.absolutePath
+        guard let sha256 = try? contentHash(path: path) else {
+            return (.failed(code: "cannotOpen", message: "cannot read the file; check permissions"), nil)
+        }
+        let named = imageExtensions.contains((path as NSString).pathExtension.lowercased())
+        guard ImageFiles.detectFormat(path: path) != nil else {
+            if !named { return (.notImage, sha256) }
+            return (.failed(code: ImageIOError.Code.unknownFormat.rawValue,
+                            message: "not a DICOM, PNG or TIFF file despite its extension"), sha256)
+        }
+        do {
+            let image = try ImageFiles.read(path: path)
+            guard let pixels = image.pixels else {
+                return (.failed(code: ImageIOError.Code.noPixelData.rawValue, message: "no pixel data"), sha256)
+            }
+            let facts = ImageFacts(sha256: sha256, metadata: image.metadata, photometric: image.photometric.rawValue,
+                                   pixelSha256: SHA256.hex(pixels.bytes), nonzeroFraction: nonzeroFraction(pixels))
+            return (.image(facts), sha256)
+        } catch let error as ImageIOError {
+            // The message without the absolute path: the catalog stores paths relative to the root.
+            return (.failed(code: error.code.rawValue, message: error.message), sha256)
+        } catch {
+            return (.failed(code: "internal", message: "\(error)"), sha256)
+        }
+    }
+
+    /// SHA-256 of the file's bytes, read in 4 MB chunks.
+    static func contentHash(path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CatalogError(code: .notFound, message: "cannot open", path: path)
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty {
+            chunk.withUnsafeBytes { hasher.update($0) }
+        }
+        return hasher.finalize().hexString
+    }
+
+    /// Share of samples whose value is not zero (the foreground of a mask).
+    static func nonzeroFraction(_ pixels: PixelArray) -> Double {
+        let width = pixels.format.byteCount
+        let total = pixels.bytes.count / max(width, 1)
+        guard total > 0, [1, 2, 4, 8].contains(width) else { return 0 }
+        let nonzero = pixels.bytes.withUnsafeBufferPointer { ccohort_count_nonzero($0.baseAddress, total, Int32(width)) }
+        return Double(nonzero) / Double(total)
+    }
+}

@@ -1,0 +1,130 @@
+import CohortCore
+import GRDB
+
+/// Writes one batch of probed files in the caller's transaction: files, images and their patient, study and
+/// series, failures and detected changes. Everything identifying passes through the pseudonymizer first.
+struct ImportWriter {
+    let runId: Int64
+    let pseudonymizer: Pseudonymizer?
+
+    /// Counts of what a batch did.
+    struct Tally { var added = 0, changed = 0, unchanged = 0, failed = 0, skipped = 0 }
+
+    func write(_ candidate: ImportCandidate, _ outcome: ProbeOutcome, sha256: String?, in db: Database,
+               tally: inout Tally) throws {
+        let existing = try Row.fetchOne(db, sql: "SELECT id, sha256 FROM file WHERE root = ? AND relativePath = ?",
+                                        arguments: [candidate.root, candidate.relativePath])
+        switch outcome {
+        case .notImage:
+            tally.skipped += 1
+        case let .failed(code, message):
+            if let fileId: Int64 = existing?["id"] { try db.execute(sql: "DELETE FROM file WHERE id = ?", arguments: [fileId]) }
+            try recordFailure(candidate, code: code, message: message, in: db)
+            if code == "noPixelData" { tally.skipped += 1 } else { tally.failed += 1 }
+        case let .image(facts):
+            try db.execute(sql: "DELETE FROM failure WHERE root = ? AND relativePath = ?",
+                           arguments: [candidate.root, candidate.relativePath])
+            if let existing, let fileId: Int64 = existing["id"] {
+                let previous: String = existing["sha256"]
+                try db.execute(sql: "UPDATE file SET size = ?, modifiedNanos = ? WHERE id = ?",
+                               arguments: [candidate.size, candidate.modifiedNanos, fileId])
+                if previous == facts.sha256 { tally.unchanged += 1; return }
+                try db.execute(sql: """
+                    INSERT INTO fileChange (fileId, importRunId, previousSha256, newSha256, detectedAt) VALUES (?, ?, ?, ?, ?)
+                    """, arguments: [fileId, runId, previous, facts.sha256, Catalog.timestamp()])
+                try db.execute(sql: "UPDATE file SET sha256 = ?, format = ?, importRunId = ? WHERE id = ?",
+                               arguments: [facts.sha256, facts.metadata.format.rawValue, runId, fileId])
+                try writeImage(facts, fileId: fileId, in: db)
+                tally.changed += 1
+            } else {
+                try db.execute(sql: """
+                    INSERT INTO file (root, relativePath, size, modifiedNanos, sha256, format, importRunId)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [candidate.root, candidate.relativePath, candidate.size, candidate.modifiedNanos,
+                                     facts.sha256, facts.metadata.format.rawValue, runId])
+                try writeImage(facts, fileId: db.lastInsertedRowID, in: db)
+                tally.added += 1
+            }
+        }
+    }
+
+    private func recordFailure(_ candidate: ImportCandidate, code: String, message: String, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO failure (importRunId, root, relativePath, size, modifiedNanos, code, message)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(root, relativePath) DO UPDATE SET importRunId = excluded.importRunId, size = excluded.size,
+                modifiedNanos = excluded.modifiedNanos, code = excluded.code, message = excluded.message
+            """, arguments: [runId, candidate.root, candidate.relativePath, candidate.size, candidate.modifiedNanos,
+                             code, message])
+    }
+
+    /// Inserts or replaces the image row of `fileId` (its id, labels and masks stay when the file changed).
+    private func writeImage(_ facts: ImageFacts, fileId: Int64, in db: Database) throws {
+        let m = facts.metadata
+        let (patientId, studyId, seriesId) = try hierarchy(m, in: db)
+        let spacing = m.pixelSpacingMillimeters
+        let columns: [String: (any DatabaseValueConvertible)?] = [
+            "patientId": patientId, "studyId": studyId, "seriesId": seriesId,
+            "sopInstanceUID": m.sopInstanceUID.map(mapUID), "sopClassUID": m.sopClassUID,
+            "modality": m.modality, "manufacturer": m.manufacturer, "manufacturerModel": m.manufacturerModel,
+            "laterality": m.laterality, "view": m.view, "presentationIntent": m.presentationIntent,
+            "rows": m.rows, "columns": m.columns, "frames": m.frames, "samplesPerPixel": m.samplesPerPixel,
+            "bitsStored": m.bitsStored, "photometric": facts.photometric, "encoding": m.encoding,
+            "pixelSpacingRow": spacing?.first, "pixelSpacingColumn": spacing.flatMap { $0.count > 1 ? $0[1] : nil },
+            "pixelSha256": facts.pixelSha256, "nonzeroFraction": facts.nonzeroFraction,
+        ]
+        let names = columns.keys.sorted()
+        let values = StatementArguments(names.map { columns[$0]! })
+        if let imageId = try Int64.fetchOne(db, sql: "SELECT id FROM image WHERE fileId = ?", arguments: [fileId]) {
+            let assignments = names.map { "\"\($0)\" = ?" }.joined(separator: ", ")
+            try db.execute(sql: "UPDATE image SET \(assignments) WHERE id = ?", arguments: values + [imageId])
+        } else {
+            let list = (["fileId"] + names).map { "\"\($0)\"" }.joined(separator: ", ")
+            let marks = Array(repeating: "?", count: names.count + 1).joined(separator: ", ")
+            try db.execute(sql: "INSERT INTO image (\(list)) VALUES (\(marks))", arguments: [fileId] + values)
+        }
+    }
+
+    /// Finds or creates the patient, study and series rows of an image (nil where the file has no such IDs).
+    private func hierarchy(_ m: ImageMetadata, in db: Database) throws -> (Int64?, Int64?, Int64?) {
+        var patientId: Int64?
+        if let id = m.patientID, !id.isEmpty {
+            let key = pseudonymizer?.patientKey(id) ?? id
+            patientId = try upsertId(db, table: "patient", key: "patientKey", value: key, extra: [
+                "isPseudonym": pseudonymizer != nil,
+                "sex": pseudonymizer == nil ? m.patientSex : nil,
+                "birthDate": pseudonymizer == nil ? m.patientBirthDate : nil,
+            ])
+        }
+        var studyId: Int64?
+        if let uid = m.studyInstanceUID, !uid.isEmpty {
+            let date = m.studyDate.flatMap { date in pseudonymizer.map { $0.shiftedDate(date, patientID: m.patientID ?? "") } ?? date }
+            studyId = try upsertId(db, table: "study", key: "studyInstanceUID", value: mapUID(uid), extra: [
+                "patientId": patientId, "studyDate": date,
+                "accessionNumber": pseudonymizer == nil ? m.accessionNumber : nil,
+            ])
+        }
+        var seriesId: Int64?
+        if let uid = m.seriesInstanceUID, !uid.isEmpty {
+            seriesId = try upsertId(db, table: "series", key: "seriesInstanceUID", value: mapUID(uid), extra: [
+                "studyId": studyId, "modality": m.modality, "bodyPart": m.bodyPart,
+            ])
+        }
+        return (patientId, studyId, seriesId)
+    }
+
+    private func mapUID(_ uid: String) -> String { pseudonymizer?.uid(uid) ?? uid }
+
+    private func upsertId(_ db: Database, table: String, key: String, value: String,
+                          extra: [String: (any DatabaseValueConvertible)?]) throws -> Int64 {
+        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM \(table) WHERE \(key) = ?", arguments: [value]) {
+            return id
+        }
+        let names = extra.keys.sorted()
+        let list = ([key] + names).map { "\"\($0)\"" }.joined(separator: ", ")
+        let marks = Array(repeating: "?", count: names.count + 1).joined(separator: ", ")
+        try db.execute(sql: "INSERT INTO \(table) (\(list)) VALUES (\(marks))",
+                       arguments: StatementArguments([value] + names.map { extra[$0]! }))
+        return db.lastInsertedRowID
+    }
+}

@@ -1,0 +1,189 @@
+import CohortCore
+import Dispatch
+import Foundation
+import GRDB
+
+/// Settings of one import.
+public struct ImportOptions: Sendable {
+    /// Files or folders to import.
+    public var paths: [String]
+    /// De-identify what the catalog stores (nil: store identifiers as found).
+    public var pseudonymizer: Pseudonymizer?
+    /// Worker threads (default: all cores).
+    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Files per transaction.
+    public var batchSize: Int = 32
+    /// Hash files whose size and modification time are unchanged too (finds silent edits; slower).
+    public var verifyUnchanged = false
+    /// The command line, recorded with the run.
+    public var arguments: [String] = []
+
+    /// Creates options for `paths`.
+    public init(paths: [String]) { self.paths = paths }
+}
+
+/// Progress of an import, reported after each committed batch.
+public struct ImportProgress: Sendable {
+    /// Files processed (including unchanged ones) and in all.
+    public var filesDone: Int, filesTotal: Int
+    /// Bytes processed and in all.
+    public var bytesDone: Int64, bytesTotal: Int64
+    /// Seconds since the import started.
+    public var elapsedSeconds: Double
+}
+
+/// What an import did.
+public struct ImportSummary: Sendable {
+    /// The import run's id in the catalog.
+    public var runId: Int64
+    /// Files seen, new images, changed files, unchanged files, failures, skipped non-image files.
+    public var seen = 0, added = 0, changed = 0, unchanged = 0, failed = 0, skipped = 0
+    /// Bytes of the files read (unchanged files skipped without reading are not counted).
+    public var bytesRead: Int64 = 0
+    /// Wall-clock seconds.
+    public var seconds = 0.0
+    /// Groups of images (in the whole catalog) whose stored pixels are identical.
+    public var duplicateGroups: [DuplicateGroup] = []
+    /// The previous import run was interrupted and this one resumed it.
+    public var resumedInterruptedRun = false
+}
+
+/// Imports image files into a catalog: in parallel, batch by batch in transactions, idempotent and resumable.
+public struct Importer {
+    let catalog: Catalog
+    let options: ImportOptions
+
+    /// Creates an importer.
+    public init(catalog: Catalog, options: ImportOptions) {
+        self.catalog = catalog
+        self.options = options
+    }
+
+    /// Runs the import; `progress` is called after each batch on the calling thread.
+    public func run(progress: (ImportProgress) -> Void = { _ in }) throws -> ImportSummary {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let candidates = try ImportScan.candidates(for: options.paths)
+        try DeidentificationGuard.check(catalog: catalog, pseudonymizer: options.pseudonymizer)
+        var summary = try beginRun(roots: Set(candidates.map(\.root)).sorted())
+        summary.seen = candidates.count
+        let known = try knownFiles(roots: Set(candidates.map(\.root)))
+        let bytesTotal = candidates.reduce(Int64(0)) { $0 + $1.size }
+        var done = 0, bytesDone: Int64 = 0
+        let writer = ImportWriter(runId: summary.runId, pseudonymizer: options.pseudonymizer)
+        var pending: [ImportCandidate] = []
+        func flush() throws {
+            let tally = try process(pending, writer: writer)
+            summary.added += tally.added; summary.changed += tally.changed; summary.unchanged += tally.unchanged
+            summary.failed += tally.failed; summary.skipped += tally.skipped
+            summary.bytesRead += pending.reduce(0) { $0 + $1.size }
+            pending.removeAll()
+            try updateCounts(summary)
+        }
+        for candidate in candidates {
+            let key = candidate.root + "\u{0}" + candidate.relativePath
+            if !options.verifyUnchanged, let stat = known[key], stat == [candidate.size, candidate.modifiedNanos] {
+                summary.unchanged += 1
+            } else {
+                pending.append(candidate)
+            }
+            done += 1
+            bytesDone += candidate.size
+            if pending.count >= options.batchSize || done == candidates.count {
+                try flush()
+                progress(ImportProgress(filesDone: done, filesTotal: candidates.count, bytesDone: bytesDone,
+                                        bytesTotal: bytesTotal, elapsedSeconds: Self.seconds(since: start)))
+            }
+        }
+        if !pending.isEmpty { try flush() }
+        summary.seconds = Self.seconds(since: start)
+        try finishRun(summary)
+        summary.duplicateGroups = try CatalogQueries(catalog: catalog).duplicatePixelGroups()
+        return summary
+    }
+
+    /// Probes the batch on all worker threads, then writes it in one transaction.
+    private func process(_ batch: [ImportCandidate], writer: ImportWriter) throws -> ImportWriter.Tally {
+        guard !batch.isEmpty else { return ImportWriter.Tally() }
+        let outcomes = ParallelMap.map(batch, threads: options.threads) { FileProbe.probe($0) }
+        return try catalog.write { db in
+            var tally = ImportWriter.Tally()
+            for (candidate, result) in zip(batch, outcomes) {
+                try writer.write(candidate, result.outcome, sha256: result.sha256, in: db, tally: &tally)
+            }
+            return tally
+        }
+    }
+
+    /// Size and modification time of every file already imported (or failed) under these roots.
+    private func knownFiles(roots: Set<String>) throws -> [String: [Int64]] {
+        try catalog.read { db in
+            var known: [String: [Int64]] = [:]
+            for root in roots {
+                for table in ["file", "failure"] {
+                    let rows = try Row.fetchAll(db, sql: "SELECT relativePath, size, modifiedNanos FROM \(table) WHERE root = ?",
+                                                arguments: [root])
+                    for row in rows {
+                        known[root + "\u{0}" + (row["relativePath"] as String)] = [row["size"], row["modifiedNanos"]]
+                    }
+                }
+            }
+            return known
+        }
+    }
+
+    private func beginRun(roots: [String]) throws -> ImportSummary {
+        try catalog.write { db in
+            let interrupted = try Bool.fetchOne(db, sql: "SELECT finishedAt IS NULL FROM importRun ORDER BY id DESC LIMIT 1") ?? false
+            try db.execute(sql: """
+                INSERT INTO importRun (toolVersion, arguments, roots, deidentified, startedAt) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [CohortVersion.string, options.arguments.joined(separator: " "),
+                                 roots.joined(separator: "\n"), options.pseudonymizer != nil, Catalog.timestamp()])
+            var summary = ImportSummary(runId: db.lastInsertedRowID)
+            summary.resumedInterruptedRun = interrupted
+            return summary
+        }
+    }
+
+    private func updateCounts(_ s: ImportSummary) throws {
+        try catalog.write { db in
+            try db.execute(sql: """
+                UPDATE importRun SET filesSeen = ?, filesAdded = ?, filesChanged = ?, filesUnchanged = ?,
+                    filesFailed = ?, filesSkipped = ? WHERE id = ?
+                """, arguments: [s.seen, s.added, s.changed, s.unchanged, s.failed, s.skipped, s.runId])
+        }
+    }
+
+    private func finishRun(_ s: ImportSummary) throws {
+        try updateCounts(s)
+        try catalog.write { db in
+            try db.execute(sql: "UPDATE importRun SET finishedAt = ? WHERE id = ?", arguments: [Catalog.timestamp(), s.runId])
+        }
+    }
+
+    static func seconds(since start: UInt64) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+}
+
+/// Order-preserving parallel map over a fixed number of worker threads pulling items one at a time.
+enum ParallelMap {
+    static func map<T, R>(_ items: [T], threads: Int, _ transform: (T) -> R) -> [R] {
+        var results = [R?](repeating: nil, count: items.count)
+        let lock = NSLock()
+        var next = 0
+        results.withUnsafeMutableBufferPointer { out in
+            let slots = out
+            DispatchQueue.concurrentPerform(iterations: max(1, min(threads, items.count))) { _ in
+                while true {
+                    lock.lock()
+                    let index = next
+                    next += 1
+                    lock.unlock()
+                    guard index < items.count else { return }
+                    slots[index] = transform(items[index])
+                }
+            }
+        }
+        return results.map { $0! }
+    }
+}
