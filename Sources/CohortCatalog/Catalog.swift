@@ -41,6 +41,13 @@ public final class Catalog: @unchecked Sendable {
         do { return try pool.write(body) } catch let error as DatabaseError { throw Self.wrap(error, path: path) }
     }
 
+    /// Moves the write-ahead log into the database file and empties the log (for copying the catalog as one file).
+    public func checkpoint() throws {
+        do { _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) } } catch let error as DatabaseError {
+            throw Self.wrap(error, path: path)
+        }
+    }
+
     /// The names of applied migrations, oldest first.
     public func appliedMigrations() throws -> [String] {
         try read { db in try CatalogSchema.migrator.appliedMigrations(db) }
