@@ -41,10 +41,11 @@ static void cpng_warning(png_structp png, png_const_charp text) { (void)png; (vo
 
 /** Reads `path`. On success returns 0 and a malloc'd buffer of `height * width * channels` samples, one
  *  byte each for depths up to 8 (sub-byte depths unpacked, not scaled) or two little-endian bytes for 16.
- *  Free it with `free`. On failure returns non-zero with libpng's message. `maxPixels` bounds memory. */
+ *  Free it with `free`. On failure returns non-zero with libpng's message. `maxPixels` bounds memory.
+ *  With `pixels` NULL only the header (IHDR, PLTE) is read and `info` filled. */
 static inline int cpng_read(const char *path, uint64_t maxPixels, CPNGInfo *info, uint8_t **pixels,
                             char *message, size_t capacity) {
-    *pixels = NULL;
+    if (pixels) *pixels = NULL;
     memset(info, 0, sizeof(*info));
     FILE *file = fopen(path, "rb");
     if (!file) { snprintf(message, capacity, "cannot open file"); return 1; }
@@ -90,6 +91,11 @@ static inline int cpng_read(const char *path, uint64_t maxPixels, CPNGInfo *info
     if (info->interlaced) png_set_interlace_handling(png);
     png_read_update_info(png, pinfo);
     info->channels = png_get_channels(png, pinfo);
+    if (!pixels) {
+        png_destroy_read_struct(&png, &pinfo, NULL);
+        fclose(file);
+        return 0;
+    }
     size_t rowBytes = png_get_rowbytes(png, pinfo);
     buffer = (uint8_t *)malloc(rowBytes * info->height + 1);
     rows = (png_bytep *)malloc(sizeof(png_bytep) * (info->height + 1));

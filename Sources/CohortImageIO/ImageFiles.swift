@@ -34,7 +34,12 @@ public enum ImageFiles {
             throw ImageIOError(code: .cannotOpen, message: "cannot open the file: check that it exists and is readable",
                                path: path)
         }
-        switch detectFormat(path: path) {
+        return try read(path: path, format: detectFormat(path: path), options: options)
+    }
+
+    /// Reads the image at `path` whose format the caller detected already (from ``detectFormat(head:)``).
+    public static func read(path: String, format: ImageFileFormat?, options: ReadOptions = ReadOptions()) throws -> MedicalImage {
+        switch format {
         case .dicom: return try DicomReader(options: options).read(path: path)
         case .png: return try PNGReader(options: options).read(path: path)
         case .tiff: return try TIFFReader(options: options).read(path: path)

@@ -110,4 +110,26 @@ final class CatalogImportTests: XCTestCase {
         XCTAssertEqual(rows.map { $0["pixelSpacingRow"] as Double }, [0.1, 0.1])
         XCTAssertEqual(rows.map { $0["patientKey"] as String }, ["SYN0001", "SYN0002"])
     }
+
+    func testAHeadersOnlyImportSkipsPixelsButStillFindsObjectsWithoutThem() throws {
+        let folder = try TemporaryFolder()
+        try folder.copy(TestPaths.fixture("png/MG_u16_64x48_gray.png"), to: "data/x.png")
+        try folder.copy(TestPaths.fixture("png/MG_u16_64x48_gray.png"), to: "data/x_mask.png")
+        try folder.copy(TestPaths.fixture("dicom/OT_u8_32x32_3frames_RLE.dcm"), to: "data/ot.dcm")
+        if let shared = TestPaths.sharedData {  // a structured report: a DICOM object without pixels
+            try folder.copy(shared.appendingPathComponent("dicom/pydicom-wheel-3.0.2/test-SR.dcm").path, to: "data/sr.dcm")
+        }
+        let catalog = try Catalog(path: folder.file("c.sqlite"))
+        var options = ImportOptions(paths: [folder.file("data")])
+        options.decodePixels = false
+        let summary = try Importer(catalog: catalog, options: options).run()
+        XCTAssertEqual(summary.added, 3)
+        XCTAssertEqual(try count(catalog, "SELECT count(*) FROM image WHERE pixelSha256 IS NULL"), 3)
+        XCTAssertEqual(try count(catalog, "SELECT frames FROM image JOIN file ON file.id = image.fileId WHERE relativePath = 'ot.dcm'"), 3)
+        if TestPaths.sharedData != nil { XCTAssertEqual(try count(catalog, "SELECT count(*) FROM failure WHERE code = 'noPixelData'"), 1) }
+        XCTAssertEqual(summary.duplicateGroups.count, 1, "identical files are duplicates by content")
+        XCTAssertEqual(try MaskAttacher(catalog: catalog).attach(suffix: "_mask").attached, 1)
+        let fraction = try catalog.read { db in try Double.fetchOne(db, sql: "SELECT foregroundFraction FROM mask") }
+        XCTAssertGreaterThan(fraction ?? 0, 0.5, "the mask is decoded when it is attached")
+    }
 }

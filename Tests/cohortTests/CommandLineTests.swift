@@ -71,4 +71,31 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(result.out.contains("--pixels-sha256"))
         XCTAssertTrue(result.out.contains("Examples:"))
     }
+
+    func testImportLabelsMasksStatsShowAndFailuresWorkTogether() throws {
+        let folder = try TemporaryFolder()
+        for (name, source) in [("benign/x.png", "png/MG_u16_64x48_gray.png"), ("benign/x_mask.png", "png/MG_u16_64x48_gray.png"),
+                               ("normal/y.png", "png/US_u8_32x24_rgb.png"), ("normal/broken.png", "bad/truncated.png")] {
+            try folder.copy(TestPaths.fixture(source), to: "data/" + name)
+        }
+        let catalog = folder.file("catalogs/c.sqlite")
+        let imported = try run(["import", folder.file("data"), "--catalog", catalog, "--labels-from-folders", "pathology",
+                                "--mask-suffix", "_mask"])
+        XCTAssertEqual(imported.status, 3, "a failed file gives exit status 3 after the import finished")
+        XCTAssertTrue(imported.out.contains("4 files: 3 added, 0 changed, 0 unchanged, 1 failed"), imported.out)
+        XCTAssertTrue(imported.out.contains("masks: 1 attached"), imported.out)
+        let stats = try run(["stats", "--catalog", catalog])
+        XCTAssertEqual(stats.status, 0, stats.err)
+        XCTAssertTrue(stats.out.contains("images: 2  masks: 1"), stats.out)
+        XCTAssertTrue(stats.out.contains("no patient IDs"), stats.out)
+        let show = try run(["show", "benign/x.png", "--catalog", catalog])
+        XCTAssertTrue(show.out.contains("label.pathology") && show.out.contains("benign/x_mask.png"), show.out)
+        let failures = try run(["failures", "--catalog", catalog])
+        XCTAssertTrue(failures.out.hasPrefix("normal/broken.png\tdecodeFailed"), failures.out)
+        let again = try run(["import", folder.file("data"), "--catalog", catalog])
+        XCTAssertTrue(again.out.contains("0 added, 0 changed, 4 unchanged"), again.out)
+        let missing = try run(["import", "--deidentify", folder.file("data"), "--catalog", catalog])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.err.contains("--key"), missing.err)
+    }
 }

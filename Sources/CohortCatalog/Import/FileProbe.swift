@@ -18,8 +18,9 @@ struct ImageFacts: Sendable {
     let sha256: String
     let metadata: ImageMetadata
     let photometric: String
-    let pixelSha256: String
-    let nonzeroFraction: Double
+    /// Digest of the stored values and share of non-zero samples (nil in a headers-only import).
+    let pixelSha256: String?
+    let nonzeroFraction: Double?
 }
 
 /// Reads one file for the importer: content hash, metadata, stored pixels (digest and non-zero share).
@@ -28,24 +29,28 @@ enum FileProbe {
     /// Extensions that mark a file as meant to be an image: an undetectable file with one of these is a failure.
     static let imageExtensions: Set<String> = ["dcm", "dicom", "dic", "ima", "png", "tif", "tiff"]
 
-    static func probe(_ candidate: ImportCandidate) -> (outcome: ProbeOutcome, sha256: String?) {
+    static func probe(_ candidate: ImportCandidate, decodePixels: Bool = true) -> (outcome: ProbeOutcome, sha256: String?) {
         let path = candidate.absolutePath
-        guard let sha256 = try? contentHash(path: path) else {
+        guard let (sha256, head) = try? contentHash(path: path) else {
             return (.failed(code: "cannotOpen", message: "cannot read the file; check permissions"), nil)
         }
         let named = imageExtensions.contains((path as NSString).pathExtension.lowercased())
-        guard ImageFiles.detectFormat(path: path) != nil else {
+        guard let format = ImageFiles.detectFormat(head: head) else {
             if !named { return (.notImage, sha256) }
             return (.failed(code: ImageIOError.Code.unknownFormat.rawValue,
                             message: "not a DICOM, PNG or TIFF file despite its extension"), sha256)
         }
         do {
-            let image = try ImageFiles.read(path: path)
-            guard let pixels = image.pixels else {
+            var options = ReadOptions()
+            options.readPixels = decodePixels
+            let image = try ImageFiles.read(path: path, format: format, options: options)
+            let m = image.metadata
+            guard image.pixels != nil || (!decodePixels && m.rows > 0 && m.columns > 0) else {
                 return (.failed(code: ImageIOError.Code.noPixelData.rawValue, message: "no pixel data"), sha256)
             }
-            let facts = ImageFacts(sha256: sha256, metadata: image.metadata, photometric: image.photometric.rawValue,
-                                   pixelSha256: SHA256.hex(pixels.bytes), nonzeroFraction: nonzeroFraction(pixels))
+            let facts = ImageFacts(sha256: sha256, metadata: m, photometric: image.photometric.rawValue,
+                                   pixelSha256: image.pixels.map { SHA256.hex($0.bytes) },
+                                   nonzeroFraction: image.pixels.map(nonzeroFraction))
             return (.image(facts), sha256)
         } catch let error as ImageIOError {
             // The message without the absolute path: the catalog stores paths relative to the root.
@@ -55,17 +60,26 @@ enum FileProbe {
         }
     }
 
-    /// SHA-256 of the file's bytes, read in 4 MB chunks.
-    static func contentHash(path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CatalogError(code: .notFound, message: "cannot open", path: path)
-        }
-        defer { try? handle.close() }
+    /// SHA-256 of the file's bytes and its first 132 bytes (for format detection), read in 1 MB chunks.
+    static func contentHash(path: String) throws -> (String, [UInt8]) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw CatalogError(code: .notFound, message: "cannot open", path: path) }
+        defer { close(descriptor) }
+        let capacity = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
+        defer { buffer.deallocate() }
         var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty {
-            chunk.withUnsafeBytes { hasher.update($0) }
+        var head: [UInt8] = []
+        while true {
+            let count = read(descriptor, buffer, capacity)
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw CatalogError(code: .notFound, message: "read failed", path: path) }
+            if count == 0 { break }
+            let chunk = UnsafeRawBufferPointer(start: buffer, count: count)
+            if head.count < 132 { head += chunk.prefix(132 - head.count) }
+            hasher.update(chunk)
         }
-        return hasher.finalize().hexString
+        return (hasher.finalize().hexString, head)
     }
 
     /// Share of samples whose value is not zero (the foreground of a mask).

@@ -12,35 +12,32 @@ struct ImportWriter {
 
     func write(_ candidate: ImportCandidate, _ outcome: ProbeOutcome, sha256: String?, in db: Database,
                tally: inout Tally) throws {
-        let existing = try Row.fetchOne(db, sql: "SELECT id, sha256 FROM file WHERE root = ? AND relativePath = ?",
+        let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, sha256 FROM file WHERE root = ? AND relativePath = ?"),
                                         arguments: [candidate.root, candidate.relativePath])
         switch outcome {
         case .notImage:
             tally.skipped += 1
         case let .failed(code, message):
-            if let fileId: Int64 = existing?["id"] { try db.execute(sql: "DELETE FROM file WHERE id = ?", arguments: [fileId]) }
+            if let fileId: Int64 = existing?["id"] { try db.run("DELETE FROM file WHERE id = ?", [fileId]) }
             try recordFailure(candidate, code: code, message: message, in: db)
             if code == "noPixelData" { tally.skipped += 1 } else { tally.failed += 1 }
         case let .image(facts):
-            try db.execute(sql: "DELETE FROM failure WHERE root = ? AND relativePath = ?",
-                           arguments: [candidate.root, candidate.relativePath])
+            try db.run("DELETE FROM failure WHERE root = ? AND relativePath = ?", [candidate.root, candidate.relativePath])
             if let existing, let fileId: Int64 = existing["id"] {
                 let previous: String = existing["sha256"]
-                try db.execute(sql: "UPDATE file SET size = ?, modifiedNanos = ? WHERE id = ?",
-                               arguments: [candidate.size, candidate.modifiedNanos, fileId])
+                try db.run("UPDATE file SET size = ?, modifiedNanos = ? WHERE id = ?", [candidate.size, candidate.modifiedNanos, fileId])
                 if previous == facts.sha256 { tally.unchanged += 1; return }
-                try db.execute(sql: """
+                try db.run("""
                     INSERT INTO fileChange (fileId, importRunId, previousSha256, newSha256, detectedAt) VALUES (?, ?, ?, ?, ?)
-                    """, arguments: [fileId, runId, previous, facts.sha256, Catalog.timestamp()])
-                try db.execute(sql: "UPDATE file SET sha256 = ?, format = ?, importRunId = ? WHERE id = ?",
-                               arguments: [facts.sha256, facts.metadata.format.rawValue, runId, fileId])
+                    """, [fileId, runId, previous, facts.sha256, Catalog.timestamp()])
+                try db.run("UPDATE file SET sha256 = ?, format = ?, importRunId = ? WHERE id = ?", [facts.sha256, facts.metadata.format.rawValue, runId, fileId])
                 try writeImage(facts, fileId: fileId, in: db)
                 tally.changed += 1
             } else {
-                try db.execute(sql: """
+                try db.run("""
                     INSERT INTO file (root, relativePath, size, modifiedNanos, sha256, format, importRunId)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [candidate.root, candidate.relativePath, candidate.size, candidate.modifiedNanos,
+                    """, [candidate.root, candidate.relativePath, candidate.size, candidate.modifiedNanos,
                                      facts.sha256, facts.metadata.format.rawValue, runId])
                 try writeImage(facts, fileId: db.lastInsertedRowID, in: db)
                 tally.added += 1
@@ -49,12 +46,12 @@ struct ImportWriter {
     }
 
     private func recordFailure(_ candidate: ImportCandidate, code: String, message: String, in db: Database) throws {
-        try db.execute(sql: """
+        try db.run("""
             INSERT INTO failure (importRunId, root, relativePath, size, modifiedNanos, code, message)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(root, relativePath) DO UPDATE SET importRunId = excluded.importRunId, size = excluded.size,
                 modifiedNanos = excluded.modifiedNanos, code = excluded.code, message = excluded.message
-            """, arguments: [runId, candidate.root, candidate.relativePath, candidate.size, candidate.modifiedNanos,
+            """, [runId, candidate.root, candidate.relativePath, candidate.size, candidate.modifiedNanos,
                              code, message])
     }
 
@@ -75,13 +72,13 @@ struct ImportWriter {
         ]
         let names = columns.keys.sorted()
         let values = StatementArguments(names.map { columns[$0]! })
-        if let imageId = try Int64.fetchOne(db, sql: "SELECT id FROM image WHERE fileId = ?", arguments: [fileId]) {
+        if let imageId = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM image WHERE fileId = ?"), arguments: [fileId]) {
             let assignments = names.map { "\"\($0)\" = ?" }.joined(separator: ", ")
-            try db.execute(sql: "UPDATE image SET \(assignments) WHERE id = ?", arguments: values + [imageId])
+            try db.run("UPDATE image SET \(assignments) WHERE id = ?", values + [imageId])
         } else {
             let list = (["fileId"] + names).map { "\"\($0)\"" }.joined(separator: ", ")
             let marks = Array(repeating: "?", count: names.count + 1).joined(separator: ", ")
-            try db.execute(sql: "INSERT INTO image (\(list)) VALUES (\(marks))", arguments: [fileId] + values)
+            try db.run("INSERT INTO image (\(list)) VALUES (\(marks))", [fileId] + values)
         }
     }
 
@@ -117,14 +114,21 @@ struct ImportWriter {
 
     private func upsertId(_ db: Database, table: String, key: String, value: String,
                           extra: [String: (any DatabaseValueConvertible)?]) throws -> Int64 {
-        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM \(table) WHERE \(key) = ?", arguments: [value]) {
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM \(table) WHERE \(key) = ?"), arguments: [value]) {
             return id
         }
         let names = extra.keys.sorted()
         let list = ([key] + names).map { "\"\($0)\"" }.joined(separator: ", ")
         let marks = Array(repeating: "?", count: names.count + 1).joined(separator: ", ")
-        try db.execute(sql: "INSERT INTO \(table) (\(list)) VALUES (\(marks))",
-                       arguments: StatementArguments([value] + names.map { extra[$0]! }))
+        try db.run("INSERT INTO \(table) (\(list)) VALUES (\(marks))", StatementArguments([value] + names.map { extra[$0]! }))
         return db.lastInsertedRowID
+    }
+}
+
+extension Database {
+    /// Executes `sql` through the connection's statement cache (the importer runs the same few statements
+    /// for every file).
+    func run(_ sql: String, _ arguments: StatementArguments) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
     }
 }

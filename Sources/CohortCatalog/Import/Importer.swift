@@ -12,9 +12,12 @@ public struct ImportOptions: Sendable {
     /// Worker threads (default: all cores).
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Files per transaction.
-    public var batchSize: Int = 32
+    public var batchSize: Int = 64
     /// Hash files whose size and modification time are unchanged too (finds silent edits; slower).
     public var verifyUnchanged = false
+    /// Decode every image (validates pixel data, gives pixel digests for duplicate detection across encodings).
+    /// Without it only headers are read: much faster for indexing, duplicates are found by file content only.
+    public var decodePixels = true
     /// The command line, recorded with the run.
     public var arguments: [String] = []
 
@@ -68,44 +71,53 @@ public struct Importer {
         summary.seen = candidates.count
         let known = try knownFiles(roots: Set(candidates.map(\.root)))
         let bytesTotal = candidates.reduce(Int64(0)) { $0 + $1.size }
-        var done = 0, bytesDone: Int64 = 0
+        // Files whose size and modification time match the catalog are not read again (unless verifying).
+        let work = candidates.filter { candidate in
+            let stat = known[candidate.root + "\u{0}" + candidate.relativePath]
+            return options.verifyUnchanged || stat != [candidate.size, candidate.modifiedNanos]
+        }
+        summary.unchanged = candidates.count - work.count
+        var done = summary.unchanged
+        var bytesDone = bytesTotal - work.reduce(Int64(0)) { $0 + $1.size }
         let writer = ImportWriter(runId: summary.runId, pseudonymizer: options.pseudonymizer)
-        var pending: [ImportCandidate] = []
-        func flush() throws {
-            let tally = try process(pending, writer: writer)
+        let size = max(options.batchSize, 1)
+        let batches = stride(from: 0, to: work.count, by: size).map { Array(work[$0..<min($0 + size, work.count)]) }
+        // The next batch is probed on the worker threads while this one is written.
+        var next = batches.first.map { first in Prefetch { probe(first) } }
+        for (index, batch) in batches.enumerated() {
+            let outcomes = next!.value()
+            next = index + 1 < batches.count ? Prefetch { [batches] in probe(batches[index + 1]) } : nil
+            let tally = try write(batch, outcomes, writer: writer)
             summary.added += tally.added; summary.changed += tally.changed; summary.unchanged += tally.unchanged
             summary.failed += tally.failed; summary.skipped += tally.skipped
-            summary.bytesRead += pending.reduce(0) { $0 + $1.size }
-            pending.removeAll()
+            let bytes = batch.reduce(Int64(0)) { $0 + $1.size }
+            summary.bytesRead += bytes
+            done += batch.count
+            bytesDone += bytes
             try updateCounts(summary)
+            progress(ImportProgress(filesDone: done, filesTotal: candidates.count, bytesDone: bytesDone,
+                                    bytesTotal: bytesTotal, elapsedSeconds: Self.seconds(since: start)))
         }
-        for candidate in candidates {
-            let key = candidate.root + "\u{0}" + candidate.relativePath
-            if !options.verifyUnchanged, let stat = known[key], stat == [candidate.size, candidate.modifiedNanos] {
-                summary.unchanged += 1
-            } else {
-                pending.append(candidate)
-            }
-            done += 1
-            bytesDone += candidate.size
-            if pending.count >= options.batchSize || done == candidates.count {
-                try flush()
-                progress(ImportProgress(filesDone: done, filesTotal: candidates.count, bytesDone: bytesDone,
-                                        bytesTotal: bytesTotal, elapsedSeconds: Self.seconds(since: start)))
-            }
+        if batches.isEmpty {
+            progress(ImportProgress(filesDone: done, filesTotal: candidates.count, bytesDone: bytesDone,
+                                    bytesTotal: bytesTotal, elapsedSeconds: Self.seconds(since: start)))
         }
-        if !pending.isEmpty { try flush() }
         summary.seconds = Self.seconds(since: start)
         try finishRun(summary)
         summary.duplicateGroups = try CatalogQueries(catalog: catalog).duplicatePixelGroups()
         return summary
     }
 
-    /// Probes the batch on all worker threads, then writes it in one transaction.
-    private func process(_ batch: [ImportCandidate], writer: ImportWriter) throws -> ImportWriter.Tally {
-        guard !batch.isEmpty else { return ImportWriter.Tally() }
-        let outcomes = ParallelMap.map(batch, threads: options.threads) { FileProbe.probe($0) }
-        return try catalog.write { db in
+    /// Probes a batch on all worker threads.
+    private func probe(_ batch: [ImportCandidate]) -> [(outcome: ProbeOutcome, sha256: String?)] {
+        let decode = options.decodePixels
+        return ParallelMap.map(batch, threads: options.threads) { FileProbe.probe($0, decodePixels: decode) }
+    }
+
+    /// Writes a probed batch in one transaction.
+    private func write(_ batch: [ImportCandidate], _ outcomes: [(outcome: ProbeOutcome, sha256: String?)],
+                       writer: ImportWriter) throws -> ImportWriter.Tally {
+        try catalog.write { db in
             var tally = ImportWriter.Tally()
             for (candidate, result) in zip(batch, outcomes) {
                 try writer.write(candidate, result.outcome, sha256: result.sha256, in: db, tally: &tally)
@@ -162,6 +174,25 @@ public struct Importer {
 
     static func seconds(since start: UInt64) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+}
+
+/// A value computed on a background thread, waited for on first use.
+final class Prefetch<Value>: @unchecked Sendable {
+    private var result: Value?
+    private let ready = DispatchSemaphore(value: 0)
+
+    init(_ work: @escaping () -> Value) {
+        DispatchQueue.global().async {
+            self.result = work()
+            self.ready.signal()
+        }
+    }
+
+    /// Waits for the value (call once).
+    func value() -> Value {
+        ready.wait()
+        return result!
     }
 }
 

@@ -1,3 +1,4 @@
+import CohortImageIO
 import Foundation
 import GRDB
 
@@ -42,10 +43,11 @@ public struct MaskAttacher {
                     result.errors.append("mask \(path) is \(maskSize[1])x\(maskSize[0]) but its image \(image["relativePath"] as String) is \(imageSize[1])x\(imageSize[0]); masks are never resized")
                     continue
                 }
-                try db.execute(sql: "UPDATE image SET role = 'mask' WHERE id = ?", arguments: [row["id"]])
+                let fraction = try (row["nonzeroFraction"] as Double?) ?? Self.foregroundFraction(root: row["root"], path: path)
+                try db.execute(sql: "UPDATE image SET role = 'mask', nonzeroFraction = ? WHERE id = ?", arguments: [fraction, row["id"]])
                 try db.execute(sql: """
                     INSERT INTO mask (imageId, maskImageId, label, ordinal, foregroundFraction) VALUES (?, ?, ?, ?, ?)
-                    """, arguments: [image["id"], row["id"], label, ordinal, row["nonzeroFraction"] ?? 0.0])
+                    """, arguments: [image["id"], row["id"], label, ordinal, fraction])
                 result.attached += 1
             }
             result.imagesWithSeveralMasks = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT imageId FROM mask GROUP BY imageId HAVING count(*) > 1)")!
@@ -62,6 +64,16 @@ public struct MaskAttacher {
         let tail = stem[range.upperBound...]
         guard !tail.isEmpty, tail.allSatisfy(\.isNumber), let ordinal = Int(tail) else { return nil }
         return (String(stem[..<range.lowerBound]), ordinal)
+    }
+
+    /// Decodes a mask imported headers-only to measure its foreground.
+    private static func foregroundFraction(root: String, path: String) throws -> Double {
+        do {
+            let image = try ImageFiles.read(path: root + "/" + path)
+            return image.pixels.map(FileProbe.nonzeroFraction) ?? 0
+        } catch let error as ImageIOError {
+            throw CatalogError(code: .masks, message: "cannot read the mask: \(error.message)", path: path)
+        }
     }
 
     private static func stemKey(_ root: String, _ path: String) -> String {

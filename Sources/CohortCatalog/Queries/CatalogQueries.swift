@@ -13,7 +13,7 @@ public struct DuplicateGroup: Sendable, Equatable {
         public var labels: [String]
     }
 
-    /// SHA-256 of the stored values.
+    /// SHA-256 of the stored values (or `file:` and the file's SHA-256 for images imported headers-only).
     public var pixelSha256: String
     /// The images sharing them, by path.
     public var members: [Member]
@@ -39,13 +39,16 @@ public struct CatalogQueries {
     /// Groups of two or more images (role `image`) with identical stored pixels, ordered by first path.
     public func duplicatePixelGroups() throws -> [DuplicateGroup] {
         try catalog.read { db in
+            // Images decoded at import compare by stored values; headers-only imports by file content.
+            let key = "coalesce(image.pixelSha256, 'file:' || file.sha256)"
             let rows = try Row.fetchAll(db, sql: """
-                SELECT image.id, image.pixelSha256, file.relativePath,
+                SELECT image.id, \(key) AS pixelSha256, file.relativePath,
                        (SELECT group_concat(task || '=' || value, char(10)) FROM label WHERE label.imageId = image.id) AS labels
                 FROM image JOIN file ON file.id = image.fileId
-                WHERE image.role = 'image' AND image.pixelSha256 IN (
-                    SELECT pixelSha256 FROM image WHERE role = 'image' GROUP BY pixelSha256 HAVING count(*) > 1)
-                ORDER BY image.pixelSha256, file.relativePath
+                WHERE image.role = 'image' AND \(key) IN (
+                    SELECT \(key) FROM image JOIN file ON file.id = image.fileId WHERE image.role = 'image'
+                    GROUP BY 1 HAVING count(*) > 1)
+                ORDER BY 2, file.relativePath
                 """)
             var groups: [String: [DuplicateGroup.Member]] = [:]
             for row in rows {

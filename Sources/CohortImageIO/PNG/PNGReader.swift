@@ -18,9 +18,11 @@ public struct PNGReader: Sendable {
         var info = CPNGInfo()
         var buffer: UnsafeMutablePointer<UInt8>?
         var message = [CChar](repeating: 0, count: 256)
-        let status = cpng_read(path, UInt64(options.maximumPixels), &info, &buffer, &message, message.count)
+        let status = options.readPixels
+            ? cpng_read(path, UInt64(options.maximumPixels), &info, &buffer, &message, message.count)
+            : cpng_read(path, UInt64(options.maximumPixels), &info, nil, &message, message.count)
         defer { free(buffer) }
-        guard status == 0, let buffer else {
+        guard status == 0, buffer != nil || !options.readPixels else {
             throw ImageIOError(code: .decodeFailed, message: "cannot decode the PNG file (truncated or corrupt)",
                                path: path, libraryMessage: String(cString: message))
         }
@@ -28,26 +30,26 @@ public struct PNGReader: Sendable {
         let format: SampleFormat = depth == 16 ? .uint16 : .uint8
         let channels = Int(info.channels)
         let count = Int(info.width) * Int(info.height) * channels * format.byteCount
-        let bytes = [UInt8](UnsafeBufferPointer(start: buffer, count: count))
         var metadata = ImageMetadata(format: .png, rows: Int(info.height), columns: Int(info.width),
                                      samplesPerPixel: channels, bitsAllocated: depth, bitsStored: depth)
         metadata.encoding = "PNG"
-        var pixels = PixelArray(format: format, frames: 1, rows: Int(info.height), columns: Int(info.width),
-                                samplesPerPixel: channels, bytes: bytes)
+        var pixels = buffer.map {
+            PixelArray(format: format, frames: 1, rows: Int(info.height), columns: Int(info.width), samplesPerPixel: channels,
+                       bytes: [UInt8](UnsafeBufferPointer(start: $0, count: count)))
+        }
         var photometric: Photometric = [1: .monochrome2, 2: .grayAlpha, 3: .rgb, 4: .rgba][channels] ?? .monochrome2
         var palette: ColorPalette?
         if info.colorType == 3 {
             palette = Self.palette(info)
             photometric = .palette
             metadata.photometricInFile = "PALETTE COLOR"
-            if options.paletteToRGB, let palette {
-                pixels = PaletteExpansion.rgb(pixels, palette: palette)
+            if options.paletteToRGB, let palette, let indices = pixels {
+                pixels = PaletteExpansion.rgb(indices, palette: palette)
                 photometric = .rgb
             }
         } else {
             metadata.photometricInFile = photometric.rawValue
         }
-        if !options.readPixels { return MedicalImage(metadata: metadata, pixels: nil, photometric: photometric, palette: palette) }
         return MedicalImage(metadata: metadata, pixels: pixels, photometric: photometric, palette: palette)
     }
 

@@ -32,6 +32,8 @@ struct Import: ParsableCommand {
     @Option(help: ArgumentHelp("Secret key file for --deidentify (16+ random bytes).", valueName: "file")) var key: String?
     @Option(help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Hash unchanged files too, to catch edits that kept size and modification time.") var verify = false
+    @Flag(help: "Read headers only, not pixels: fast indexing; corrupt pixel data goes unnoticed and duplicates are found by file content only.")
+    var headersOnly = false
     @Option(help: ArgumentHelp("After importing, label images by their parent folder under this task name.", valueName: "task"))
     var labelsFromFolders: String?
     @Option(help: ArgumentHelp("After importing, attach masks named IMAGE<suffix>[_N] to IMAGE.", valueName: "suffix"))
@@ -53,6 +55,7 @@ struct Import: ParsableCommand {
         options.pseudonymizer = try key.map { try Pseudonymizer(keyFile: $0) }
         options.threads = threads
         options.verifyUnchanged = verify
+        options.decodePixels = !headersOnly
         options.arguments = CommandLine.arguments
         let progress = ProgressReporter(label: "import")
         let summary = try Importer(catalog: catalog, options: options).run { p in
