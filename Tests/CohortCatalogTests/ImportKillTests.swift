@@ -74,6 +74,25 @@ final class ImportKillTests: XCTestCase {
         XCTAssertEqual(counts.images, files, "no image lost or duplicated after \(interrupted) kills")
     }
 
+    func testTheCatalogAnswersQueriesWhileAnImportRuns() throws {
+        guard let binary = TestPaths.cohortBinary else { throw XCTSkip("build the cohort binary first (swift build)") }
+        let folder = try TemporaryFolder()
+        let data = try manyFiles(folder, count: 1500)
+        let path = folder.file("c.sqlite")
+        let catalog = try Catalog(path: path)
+        let process = try startImport(binary, data: data, catalog: path)
+        var seen: [Int] = []
+        while process.isRunning {
+            seen.append(try CatalogQueries(catalog: catalog).totals()["images"] ?? -1)
+            usleep(20_000)
+        }
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        XCTAssertEqual(seen, seen.sorted(), "readers see committed batches only, in order")
+        XCTAssertGreaterThan(Set(seen).count, 2, "several intermediate states were readable: \(Set(seen).sorted())")
+        XCTAssertEqual(try CatalogQueries(catalog: catalog).totals()["images"], 1500)
+    }
+
     func testTwoImportsIntoOneCatalogAtOnceNeitherCorruptNorDuplicate() throws {
         guard let binary = TestPaths.cohortBinary else { throw XCTSkip("build the cohort binary first (swift build)") }
         let folder = try TemporaryFolder()
