@@ -12,7 +12,32 @@ enum CatalogSchema {
             try createAnnotations(db)
             try createImportBookkeeping(db)
         }
+        migrator.registerMigration("v2 splits and their assignments") { db in
+            try createSplits(db)
+        }
         return migrator
+    }
+
+    private static func createSplits(_ db: Database) throws {
+        try db.create(table: "split") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("name", .text).notNull().unique()
+            t.column("task", .text).notNull()
+            t.column("partitions", .text).notNull()   // comma-separated names, in order
+            t.column("ratios", .text).notNull()       // comma-separated, same order
+            t.column("groupBy", .text).notNull()      // patient | study | none
+            t.column("seed", .integer).notNull()
+            t.column("folds", .integer)               // k of k-fold, else NULL
+            t.column("algorithmVersion", .integer).notNull()
+            t.column("createdAt", .text).notNull()
+        }
+        try db.create(table: "splitAssignment") { t in
+            t.belongsTo("split", onDelete: .cascade).notNull()
+            t.belongsTo("image", onDelete: .cascade).notNull()
+            t.column("partition", .text).notNull()
+            t.column("groupKey", .text).notNull()     // the group the image was kept with
+            t.primaryKey(["splitId", "imageId"])
+        }
     }
 
     private static func createSettings(_ db: Database) throws {

@@ -86,7 +86,8 @@ final class CatalogImportTests: XCTestCase {
     func testTheSchemaIsBuiltByNamedMigrations() throws {
         let folder = try TemporaryFolder()
         let catalog = try Catalog(path: folder.file("c.sqlite"))
-        XCTAssertEqual(try catalog.appliedMigrations(), ["v1 patients, studies, series, files, images, labels, masks, runs, failures"])
+        XCTAssertEqual(try catalog.appliedMigrations(), ["v1 patients, studies, series, files, images, labels, masks, runs, failures",
+                                                        "v2 splits and their assignments"])
         let journal = try catalog.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         XCTAssertEqual(journal, "wal")
     }
