@@ -13,10 +13,12 @@ let package = Package(
         .library(name: "CohortCore", targets: ["CohortCore"]),
         .library(name: "CohortImageIO", targets: ["CohortImageIO"]),
         .library(name: "CohortCatalog", targets: ["CohortCatalog"]),
+        .library(name: "CohortData", targets: ["CohortData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // DCMTK wrapped in C++ behind a plain C header (opaque handles, status codes).
@@ -39,10 +41,14 @@ let package = Package(
             name: "CohortCatalog",
             dependencies: ["CohortCore", "CohortImageIO", "CCohortKernels", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .target(
+            name: "CohortData",
+            dependencies: ["CohortCore", "CohortImageIO", "CohortCatalog", "Yams"]
+        ),
         .executableTarget(
             name: "cohort",
             dependencies: [
-                "CohortCore", "CohortImageIO", "CohortCatalog",
+                "CohortCore", "CohortImageIO", "CohortCatalog", "CohortData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -56,6 +62,10 @@ let package = Package(
             name: "CohortCatalogTests",
             dependencies: ["CohortCatalog", "CohortCore", "CohortImageIO", "CohortTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "CohortDataTests",
+            dependencies: ["CohortData", "CohortCatalog", "CohortCore", "CohortImageIO", "CohortTestSupport"]
         ),
         .testTarget(name: "cohortTests", dependencies: ["CohortTestSupport"]),
     ],

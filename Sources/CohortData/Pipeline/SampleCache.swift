@@ -1,0 +1,70 @@
+import CohortCore
+import Foundation
+
+/// Prepared (pre-augmentation) samples on disk, keyed by image content and preprocessing, so later epochs and
+/// later runs never decode the source files again. Nothing is kept in memory.
+///
+/// One file per sample: a 24-byte header (`CHC1`, height, width, channels, mask flag as UInt32 little-endian,
+/// 4 reserved bytes), the image values, then the mask values, as float32 little-endian. Files are written to a
+/// temporary name and renamed, so a killed process never leaves a half-written entry.
+public struct SampleCache: Sendable {
+    /// The cache folder.
+    public let folder: String
+
+    /// A cache in `folder` (created when needed).
+    public init(folder: String) { self.folder = folder }
+
+    /// The cache key of an entry under a preprocessing.
+    public static func key(contentKey: String, preprocessing: Preprocessing) -> String {
+        SHA256.hex(Array("\(contentKey)|\(preprocessing.canonicalDescription)".utf8))
+    }
+
+    private func path(_ key: String) -> String { "\(folder)/\(key.prefix(2))/\(key).f32" }
+
+    /// The cached image and mask for `key`, or nil (absent or unreadable entries count as misses).
+    public func load(_ key: String) -> (FloatImage, FloatImage?)? {
+        guard let data = FileManager.default.contents(atPath: path(key)), data.count >= 24 else { return nil }
+        return data.withUnsafeBytes { raw -> (FloatImage, FloatImage?)? in
+            guard raw.loadUnaligned(as: UInt32.self) == UInt32(littleEndian: 0x3143_4843) else { return nil }
+            let header = (1..<5).map { Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+            let (h, w, c, hasMask) = (header[0], header[1], header[2], header[3] == 1)
+            let imageCount = h * w * c, maskCount = hasMask ? h * w : 0
+            guard data.count == 24 + 4 * (imageCount + maskCount) else { return nil }
+            let floats = raw.baseAddress!.advanced(by: 24)
+            var values = [Float](repeating: 0, count: imageCount)
+            values.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: floats, count: 4 * imageCount)) }
+            var mask: FloatImage?
+            if hasMask {
+                var m = [Float](repeating: 0, count: maskCount)
+                m.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: floats + 4 * imageCount, count: 4 * maskCount)) }
+                mask = FloatImage(height: h, width: w, channels: 1, values: m)
+            }
+            return (FloatImage(height: h, width: w, channels: c, values: values), mask)
+        }
+    }
+
+    /// Stores an entry (atomically); errors are reported, never half-written files.
+    public func store(_ key: String, image: FloatImage, mask: FloatImage?) throws {
+        var data = Data(capacity: 24 + 4 * (image.values.count + (mask?.values.count ?? 0)))
+        for word in [0x3143_4843, image.height, image.width, image.channels, mask == nil ? 0 : 1, 0] {
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: word).littleEndian) { data.append(contentsOf: $0) }
+        }
+        image.values.withUnsafeBytes { data.append(contentsOf: $0) }
+        if let mask { mask.values.withUnsafeBytes { data.append(contentsOf: $0) } }
+        let target = path(key)
+        let directory = (target as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let temporary = target + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+            try data.write(to: URL(fileURLWithPath: temporary))
+            guard rename(temporary, target) == 0 else {
+                try? FileManager.default.removeItem(atPath: temporary)
+                throw DataError(code: .cache, message: "cannot move the cache entry into place", path: target)
+            }
+        } catch let error as DataError {
+            throw error
+        } catch {
+            throw DataError(code: .cache, message: "cannot write the sample cache (\(error.localizedDescription)); check free space or pass another cache folder", path: directory)
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import CohortCore
+
+/// Geometric resampling of ``FloatImage``s: bilinear for images, nearest neighbour for masks.
+///
+/// Pixel centres sit at half-integer coordinates (the `align_corners=False` convention of PyTorch), so resizing
+/// by an integer factor and back is symmetric.
+public enum Resampling {
+    /// Interpolation for ``warp(_:height:width:inverse:interpolation:fill:)``.
+    public enum Interpolation: Sendable { case bilinear, nearest }
+
+    /// `image` resized to `height` x `width` (stretching when the aspect differs).
+    public static func resize(_ image: FloatImage, height: Int, width: Int, interpolation: Interpolation) -> FloatImage {
+        let sy = Double(image.height) / Double(height), sx = Double(image.width) / Double(width)
+        return warp(image, height: height, width: width, interpolation: interpolation, fill: 0) { x, y in
+            ((x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5)
+        }
+    }
+
+    /// An output image of `height` x `width` whose pixel (x, y) takes the source value at `inverse(x, y)`
+    /// (source coordinates of the pixel centre); outside the source it is `fill`.
+    public static func warp(_ image: FloatImage, height: Int, width: Int, interpolation: Interpolation, fill: Float,
+                            inverse: (Double, Double) -> (Double, Double)) -> FloatImage {
+        let c = image.channels
+        var out = [Float](repeating: fill, count: height * width * c)
+        image.values.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<height {
+                    for x in 0..<width {
+                        let (sx, sy) = inverse(Double(x), Double(y))
+                        let base = (y * width + x) * c
+                        switch interpolation {
+                        case .nearest:
+                            let ix = Int((sx + 0.5).rounded(.down)), iy = Int((sy + 0.5).rounded(.down))
+                            guard ix >= 0, iy >= 0, ix < image.width, iy < image.height else { continue }
+                            let s = (iy * image.width + ix) * c
+                            for k in 0..<c { dst[base + k] = src[s + k] }
+                        case .bilinear:
+                            // Inside the source's pixel area, clamp to the edge (PyTorch's resize); outside, fill.
+                            let w = image.width, h = image.height
+                            guard sx >= -0.5, sy >= -0.5, sx <= Double(w) - 0.5, sy <= Double(h) - 0.5 else { continue }
+                            let cx = Swift.min(Swift.max(sx, 0), Double(w - 1)), cy = Swift.min(Swift.max(sy, 0), Double(h - 1))
+                            let x0 = Int(cx), y0 = Int(cy), x1 = Swift.min(x0 + 1, w - 1), y1 = Swift.min(y0 + 1, h - 1)
+                            let fx = Float(cx - Double(x0)), fy = Float(cy - Double(y0))
+                            for k in 0..<c {
+                                let top = src[(y0 * w + x0) * c + k] * (1 - fx) + src[(y0 * w + x1) * c + k] * fx
+                                let bottom = src[(y1 * w + x0) * c + k] * (1 - fx) + src[(y1 * w + x1) * c + k] * fx
+                                dst[base + k] = top * (1 - fy) + bottom * fy
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return FloatImage(height: height, width: width, channels: c, values: out)
+    }
+
+    /// `image` scaled to fit inside `height` x `width` keeping its aspect, centred, the rest `fill`.
+    public static func letterbox(_ image: FloatImage, height: Int, width: Int, interpolation: Interpolation,
+                                 fill: Float = 0) -> FloatImage {
+        let scale = Swift.min(Double(height) / Double(image.height), Double(width) / Double(image.width))
+        let h = Swift.max(1, Int((Double(image.height) * scale).rounded())), w = Swift.max(1, Int((Double(image.width) * scale).rounded()))
+        let scaled = resize(image, height: h, width: w, interpolation: interpolation)
+        let top = (height - h) / 2, left = (width - w) / 2
+        return crop(scaled, top: -top, left: -left, height: height, width: width, fill: fill)
+    }
+
+    /// The window `[top, top+height) x [left, left+width)` of `image`; parts outside are `fill`.
+    public static func crop(_ image: FloatImage, top: Int, left: Int, height: Int, width: Int, fill: Float = 0) -> FloatImage {
+        let c = image.channels
+        var out = FloatImage(height: height, width: width, channels: c, repeating: fill)
+        for y in 0..<height {
+            let sy = y + top
+            guard sy >= 0 && sy < image.height else { continue }
+            let x0 = Swift.max(0, -left), x1 = Swift.min(width, image.width - left)
+            guard x0 < x1 else { continue }
+            let from = (sy * image.width + x0 + left) * c, to = (y * width + x0) * c
+            out.values.replaceSubrange(to..<(to + (x1 - x0) * c), with: image.values[from..<(from + (x1 - x0) * c)])
+        }
+        return out
+    }
+
+    /// `image` mirrored left-right.
+    public static func flippedHorizontally(_ image: FloatImage) -> FloatImage {
+        var out = image
+        let c = image.channels
+        for y in 0..<image.height {
+            for x in 0..<image.width {
+                for k in 0..<c { out.values[(y * image.width + x) * c + k] = image.values[(y * image.width + image.width - 1 - x) * c + k] }
+            }
+        }
+        return out
+    }
+
+    /// `image` mirrored top-bottom.
+    public static func flippedVertically(_ image: FloatImage) -> FloatImage {
+        var out = image
+        let row = image.width * image.channels
+        for y in 0..<image.height {
+            out.values.replaceSubrange(y * row..<(y + 1) * row, with: image.values[(image.height - 1 - y) * row..<(image.height - y) * row])
+        }
+        return out
+    }
+}
