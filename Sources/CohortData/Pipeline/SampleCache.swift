@@ -14,9 +14,10 @@ public struct SampleCache: Sendable {
     /// A cache in `folder` (created when needed).
     public init(folder: String) { self.folder = folder }
 
-    /// The cache key of an entry under a preprocessing.
-    public static func key(contentKey: String, preprocessing: Preprocessing) -> String {
-        SHA256.hex(Array("\(contentKey)|\(preprocessing.canonicalDescription)".utf8))
+    /// The cache key of an entry under a preprocessing: content, the metadata preprocessing reads (laterality,
+    /// for orientation) and the settings.
+    public static func key(_ entry: DatasetEntry, preprocessing: Preprocessing) -> String {
+        SHA256.hex(Array("\(entry.contentKey)|laterality=\(entry.laterality ?? "")|\(preprocessing.canonicalDescription)".utf8))
     }
 
     private func path(_ key: String) -> String { "\(folder)/\(key.prefix(2))/\(key).f32" }

@@ -16,7 +16,7 @@ public struct SampleProvider: Sendable {
 
     /// The prepared sample of `entry` (gray, [0, 1], target size; not yet augmented or normalised).
     public func prepared(_ entry: DatasetEntry) throws -> Sample {
-        let key = SampleCache.key(contentKey: entry.contentKey, preprocessing: preprocessor.settings)
+        let key = SampleCache.key(entry, preprocessing: preprocessor.settings)
         if let cache, let (image, mask) = cache.load(key) {
             return Sample(imageId: entry.imageId, image: image, mask: mask, label: entry.label)
         }
