@@ -1,6 +1,6 @@
 # Cohort: `make demo` runs the main job, `make test` installs, builds and runs every test.
 SWIFT ?= swift
-.PHONY: deps build release test demo fixtures bench-decode bench-import clean
+.PHONY: deps build release test demo fixtures bench-decode bench-import bench-data clean
 
 deps:
 	./scripts/install-deps
@@ -26,6 +26,9 @@ demo: release
 
 fixtures: release
 	./fixtures/generate.sh .build/release/cohort
+
+bench-data: release
+	./bench/data.sh
 
 bench-import: release
 	./bench/import.sh

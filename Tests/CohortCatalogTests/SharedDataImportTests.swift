@@ -24,6 +24,19 @@ final class SharedDataImportTests: XCTestCase {
                        [["Dataset_BUSI_with_GT/benign/benign (433).png", "Dataset_BUSI_with_GT/malignant/malignant (145).png"]])
         XCTAssertEqual(duplicates.first?.hasConflictingLabels, true)
 
+        // The paper's 72/12/16 stratified split: no duplicate content across partitions, proportions kept.
+        var request = SplitRequest(name: "paper", task: "pathology", partitions: ["train", "validation", "test"], ratios: [0.72, 0.12, 0.16])
+        request.seed = 7
+        let created = try SplitStore(catalog: catalog).create(request)
+        XCTAssertEqual(created.withoutGroupID, 780, "BUSI has no patient IDs")
+        XCTAssertEqual(created.groups, 779, "the duplicate pair is one group")
+        XCTAssertEqual(try SplitStore(catalog: catalog).leaks(name: "paper"), [])
+        let summary = try SplitStore(catalog: catalog).summary(name: "paper")
+        XCTAssertEqual(summary.partitions.map(\.images), [562, 93, 125])
+        for partition in summary.partitions {
+            XCTAssertEqual(Double(partition.classCounts["malignant"] ?? 0) / Double(partition.images), 210.0 / 780, accuracy: 0.01)
+        }
+
         let second = try Importer(catalog: catalog, options: ImportOptions(paths: [busi])).run()
         XCTAssertEqual([second.added, second.changed, second.failed], [0, 0, 0])
         XCTAssertEqual(try MaskAttacher(catalog: catalog).attach(suffix: "_mask").attached, 0)

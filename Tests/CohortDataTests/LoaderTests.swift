@@ -57,6 +57,7 @@ final class LoaderTests: XCTestCase {
         let folder = try TemporaryFolder()
         let cache = SampleCache(folder: folder.path)
         let first = try collect(try loader(threads: 2, cache: cache), epoch: 0)
+        try cache.flush()
         let files = try FileManager.default.subpathsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".f32") }
         XCTAssertEqual(files.count, 6, "one entry per distinct content, laterality and preprocessing")
         let second = try collect(try loader(threads: 2, cache: cache), epoch: 0)

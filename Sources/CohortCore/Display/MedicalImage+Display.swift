@@ -10,6 +10,9 @@ extension MedicalImage {
         guard frame >= 0 && frame < pixels.frames else {
             throw ImageError(code: .frameOutOfRange, message: "frame \(frame) requested, the image has \(pixels.frames)")
         }
+        if photometric == .monochrome1 || photometric == .monochrome2, pixels.format.byteCount <= 2, !pixels.format.isFloatingPoint {
+            return try tabulatedGrayscaleDisplay(pixels, frame: frame, voi: voi)
+        }
         let values = pixels.floatSamples(frame: frame)
         switch photometric {
         case .monochrome1, .monochrome2:
@@ -44,6 +47,38 @@ extension MedicalImage {
             let y = Swift.min(Swift.max(stage(value), 0), 1)
             return Float(invert ? 1 - y : y)
         }
+        return DisplayImage(rows: metadata.rows, columns: metadata.columns, channels: 1, values: out)
+    }
+
+    /// The same chain for 8- and 16-bit samples through a table over the stored values present: the modality
+    /// and VOI functions run once per distinct value instead of once per pixel. Min-max windows see the same
+    /// extremes, since they depend only on which values occur.
+    private func tabulatedGrayscaleDisplay(_ pixels: PixelArray, frame: Int, voi: VOISelection) throws -> DisplayImage {
+        let format = pixels.format
+        let size = 1 << (8 * format.byteCount), offset = format.isSigned ? size / 2 : 0
+        let count = pixels.samplesPerFrame, start = frame * count
+        // Table index of each sample: the stored value shifted to be non-negative.
+        let indices: [Int32] = pixels.bytes.withUnsafeBytes { raw in
+            switch format {
+            case .uint8: return raw.bindMemory(to: UInt8.self)[start..<(start + count)].map { Int32($0) }
+            case .int8: return raw.bindMemory(to: Int8.self)[start..<(start + count)].map { Int32($0) + 128 }
+            case .uint16: return raw.bindMemory(to: UInt16.self)[start..<(start + count)].map { Int32($0) }
+            default: return raw.bindMemory(to: Int16.self)[start..<(start + count)].map { Int32($0) + 32768 }
+            }
+        }
+        var present = [Bool](repeating: false, count: size)
+        present.withUnsafeMutableBufferPointer { seen in for i in indices { seen[Int(i)] = true } }
+        let stored = present.indices.filter { present[$0] }
+        let modality = grayscale.modality
+        let modal = stored.map { modality(Double($0 - offset)) }
+        let stage = try voiStage(voi, modalityValues: modal)
+        let invert = grayscale.invert
+        var table = [Float](repeating: 0, count: size)
+        for (index, m) in zip(stored, modal) {
+            let y = Swift.min(Swift.max(stage(m), 0), 1)
+            table[index] = Float(invert ? 1 - y : y)
+        }
+        let out = table.withUnsafeBufferPointer { lookup in indices.map { lookup[Int($0)] } }
         return DisplayImage(rows: metadata.rows, columns: metadata.columns, channels: 1, values: out)
     }
 

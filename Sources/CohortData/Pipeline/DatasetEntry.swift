@@ -88,3 +88,17 @@ extension CatalogDataset {
         }
     }
 }
+
+extension CatalogDataset {
+    /// The same images without their masks (classification: masks are neither read nor cached).
+    public func withoutMasks() -> CatalogDataset {
+        var copy = self
+        copy.entries = entries.map { entry in
+            var e = entry
+            e.maskPaths = []
+            if let range = e.contentKey.range(of: "|masks:") { e.contentKey = String(e.contentKey[..<range.lowerBound]) }
+            return e
+        }
+        return copy
+    }
+}

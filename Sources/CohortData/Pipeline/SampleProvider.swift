@@ -23,7 +23,7 @@ public struct SampleProvider: Sendable {
         let display = try read(entry.path) { try preprocessor.intensities(of: $0) }
         let mask = try mergedMask(entry, height: display.height, width: display.width)
         let (image, preparedMask) = preprocessor.prepare(display: display, mask: mask, laterality: entry.laterality)
-        try cache?.store(key, image: image, mask: preparedMask)
+        cache?.storeInBackground(key, image: image, mask: preparedMask)
         return Sample(imageId: entry.imageId, image: image, mask: preparedMask, label: entry.label)
     }
 

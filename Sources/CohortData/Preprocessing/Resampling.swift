@@ -11,41 +11,49 @@ public enum Resampling {
     /// `image` resized to `height` x `width` (stretching when the aspect differs).
     public static func resize(_ image: FloatImage, height: Int, width: Int, interpolation: Interpolation) -> FloatImage {
         let sy = Double(image.height) / Double(height), sx = Double(image.width) / Double(width)
-        return warp(image, height: height, width: width, interpolation: interpolation, fill: 0) { x, y in
-            ((x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5)
+        return warp(image, height: height, width: width, interpolation: interpolation, fill: 0,
+                    affine: Affine(a: sx, b: 0, c: 0.5 * sx - 0.5, d: 0, e: sy, f: 0.5 * sy - 0.5))
+    }
+
+    /// An affine map from output pixel (x, y) to source coordinates: `(a x + b y + c, d x + e y + f)`.
+    public struct Affine: Sendable, Equatable {
+        public var a, b, c, d, e, f: Double
+        public init(a: Double, b: Double, c: Double, d: Double, e: Double, f: Double) {
+            (self.a, self.b, self.c, self.d, self.e, self.f) = (a, b, c, d, e, f)
         }
     }
 
-    /// An output image of `height` x `width` whose pixel (x, y) takes the source value at `inverse(x, y)`
+    /// An output image of `height` x `width` whose pixel (x, y) takes the source value at `affine(x, y)`
     /// (source coordinates of the pixel centre); outside the source it is `fill`.
     public static func warp(_ image: FloatImage, height: Int, width: Int, interpolation: Interpolation, fill: Float,
-                            inverse: (Double, Double) -> (Double, Double)) -> FloatImage {
-        let c = image.channels
+                            affine m: Affine) -> FloatImage {
+        let c = image.channels, w = image.width, h = image.height
         var out = [Float](repeating: fill, count: height * width * c)
-        image.values.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
+        image.values.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { target in
+                guard let src = source.baseAddress, let dst = target.baseAddress else { return }
                 for y in 0..<height {
+                    let rowX = m.b * Double(y) + m.c, rowY = m.e * Double(y) + m.f
                     for x in 0..<width {
-                        let (sx, sy) = inverse(Double(x), Double(y))
+                        let sx = rowX + m.a * Double(x), sy = rowY + m.d * Double(x)
                         let base = (y * width + x) * c
-                        switch interpolation {
-                        case .nearest:
+                        if interpolation == .nearest {
                             let ix = Int((sx + 0.5).rounded(.down)), iy = Int((sy + 0.5).rounded(.down))
-                            guard ix >= 0, iy >= 0, ix < image.width, iy < image.height else { continue }
-                            let s = (iy * image.width + ix) * c
+                            if ix < 0 || iy < 0 || ix >= w || iy >= h { continue }
+                            let s = (iy * w + ix) * c
                             for k in 0..<c { dst[base + k] = src[s + k] }
-                        case .bilinear:
-                            // Inside the source's pixel area, clamp to the edge (PyTorch's resize); outside, fill.
-                            let w = image.width, h = image.height
-                            guard sx >= -0.5, sy >= -0.5, sx <= Double(w) - 0.5, sy <= Double(h) - 0.5 else { continue }
-                            let cx = Swift.min(Swift.max(sx, 0), Double(w - 1)), cy = Swift.min(Swift.max(sy, 0), Double(h - 1))
-                            let x0 = Int(cx), y0 = Int(cy), x1 = Swift.min(x0 + 1, w - 1), y1 = Swift.min(y0 + 1, h - 1)
-                            let fx = Float(cx - Double(x0)), fy = Float(cy - Double(y0))
-                            for k in 0..<c {
-                                let top = src[(y0 * w + x0) * c + k] * (1 - fx) + src[(y0 * w + x1) * c + k] * fx
-                                let bottom = src[(y1 * w + x0) * c + k] * (1 - fx) + src[(y1 * w + x1) * c + k] * fx
-                                dst[base + k] = top * (1 - fy) + bottom * fy
-                            }
+                            continue
+                        }
+                        // Inside the source's pixel area, clamp to the edge (PyTorch's resize); outside, fill.
+                        if sx < -0.5 || sy < -0.5 || sx > Double(w) - 0.5 || sy > Double(h) - 0.5 { continue }
+                        let cx = Swift.min(Swift.max(sx, 0), Double(w - 1)), cy = Swift.min(Swift.max(sy, 0), Double(h - 1))
+                        let x0 = Int(cx), y0 = Int(cy), x1 = Swift.min(x0 + 1, w - 1), y1 = Swift.min(y0 + 1, h - 1)
+                        let fx = Float(cx - Double(x0)), fy = Float(cy - Double(y0))
+                        let p00 = (y0 * w + x0) * c, p01 = (y0 * w + x1) * c, p10 = (y1 * w + x0) * c, p11 = (y1 * w + x1) * c
+                        for k in 0..<c {
+                            let top = src[p00 + k] + (src[p01 + k] - src[p00 + k]) * fx
+                            let bottom = src[p10 + k] + (src[p11 + k] - src[p10 + k]) * fx
+                            dst[base + k] = top + (bottom - top) * fy
                         }
                     }
                 }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import CohortCatalog
 import CohortCore
+import CohortData
 import CohortImageIO
 import Foundation
 
@@ -7,7 +9,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput (used by the scripts in bench/).",
-        subcommands: [Decode.self]
+        subcommands: [Decode.self, BenchData.self]
     )
 
     struct Decode: ParsableCommand {
@@ -31,6 +33,56 @@ struct Bench: ParsableCommand {
                 let median = seconds.sorted()[seconds.count / 2]
                 print(String(format: "%@\t%.4f\t%.2f", file, median, 1 / median))
             }
+        }
+    }
+}
+
+/// `cohort bench data`: augmented samples per second from a split, epoch by epoch.
+struct BenchData: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Load augmented batches of a split partition for several epochs and print samples/s per epoch.",
+        discussion: "Epoch 1 decodes every image and fills the cache (a fresh temporary folder unless --cache); later epochs read the cache."
+    )
+
+    @OptionGroup var catalog: CatalogOptions
+    @Option(help: "Split name.") var split: String
+    @Option(help: "Partition.") var partition = "train"
+    @Option(help: "Epochs.") var epochs = 3
+    @Option(help: "Batch size.") var batch = 32
+    @Option(help: "Square input size.") var size = 224
+    @Option(help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Cache folder (default: a new temporary folder, removed at the end).") var cache: String?
+    @Flag(help: "Load masks too (segmentation); by default samples are image + label (classification).") var masks = false
+
+    func run() throws {
+        var dataset = try CatalogDataset.load(catalog: catalog.open(), split: split, partition: partition)
+        if !masks { dataset = dataset.withoutMasks() }
+        var preprocessing = Preprocessing()
+        preprocessing.height = size
+        preprocessing.width = size
+        preprocessing.normalization = .imagenet
+        var policy = AugmentationPolicy()
+        policy.horizontalFlip = 0.5
+        policy.rotationDegrees = 15
+        policy.brightness = 0.1
+        policy.contrast = 0.1
+        var options = LoaderOptions()
+        options.batchSize = batch
+        options.threads = threads
+        let folder = cache ?? NSTemporaryDirectory() + "cohort-bench-cache-\(getpid())"
+        defer { if cache == nil { try? FileManager.default.removeItem(atPath: folder) } }
+        let loader = try BatchLoader(entries: dataset.entries, classCount: dataset.classes.count,
+                                     provider: SampleProvider(preprocessing: preprocessing, cache: SampleCache(folder: folder)),
+                                     augmenter: Augmenter(policy: policy, classes: dataset.classes), options: options)
+        for epoch in 0..<epochs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let iterator = loader.batches(epoch: epoch).makeIterator()
+            var count = 0
+            while let b = iterator.next() { count += b.samples.count }
+            if let error = iterator.error { throw error }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            print(String(format: "epoch\t%d\t%d\t%.3f\t%.1f", epoch + 1, count, seconds, Double(count) / seconds))
         }
     }
 }

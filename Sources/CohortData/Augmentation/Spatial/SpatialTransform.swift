@@ -9,13 +9,12 @@ public enum SpatialTransform {
         let angle = d.degrees * Double.pi / 180
         let cosA = cos(angle), sinA = sin(angle)
         let tx = d.shiftX * Double(image.width), ty = d.shiftY * Double(image.height)
-        // Forward: flip, rotate, zoom about the centre, then shift. Inverse maps output to source.
-        return Resampling.warp(image, height: image.height, width: image.width, interpolation: interpolation, fill: 0) { x, y in
-            let ux = (x - cx - tx) / d.zoom, uy = (y - cy - ty) / d.zoom
-            var sx = cosA * ux + sinA * uy, sy = -sinA * ux + cosA * uy
-            if d.flipH { sx = -sx }
-            if d.flipV { sy = -sy }
-            return (sx + cx, sy + cy)
-        }
+        // Forward: flip, rotate, zoom about the centre, then shift. The inverse maps output to source:
+        // source - centre = F R^-1 (output - centre - shift) / zoom, F the flips.
+        let fx = d.flipH ? -1.0 : 1, fy = d.flipV ? -1.0 : 1
+        let a = fx * cosA / d.zoom, b = fx * sinA / d.zoom, dd = -fy * sinA / d.zoom, e = fy * cosA / d.zoom
+        let affine = Resampling.Affine(a: a, b: b, c: cx - a * (cx + tx) - b * (cy + ty),
+                                       d: dd, e: e, f: cy - dd * (cx + tx) - e * (cy + ty))
+        return Resampling.warp(image, height: image.height, width: image.width, interpolation: interpolation, fill: 0, affine: affine)
     }
 }
