@@ -98,4 +98,25 @@ final class CommandLineTests: XCTestCase {
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.err.contains("--key"), missing.err)
     }
+
+    func testSplitCreateWarnsWithoutPatientIDsAndCheckPasses() throws {
+        let folder = try TemporaryFolder()
+        for (i, source) in ["png/MG_u16_64x48_gray.png", "png/US_u8_32x24_rgb.png", "tiff/MG_f32_64x48_display.tif",
+                            "dicom/US_u8_32x24_RGB_explicitLE.dcm"].enumerated() {
+            try folder.copy(TestPaths.fixture(source), to: "data/\(i % 2 == 0 ? "a" : "b")/\(i)_\((source as NSString).lastPathComponent)")
+        }
+        let catalog = folder.file("c.sqlite")
+        _ = try run(["import", folder.file("data"), "--catalog", catalog, "--labels-from-folders", "kind"])
+        let created = try run(["split", "create", "s", "--task", "kind", "--ratios", "0.5,0.5", "--seed", "3", "--catalog", catalog])
+        XCTAssertEqual(created.status, 0, created.err)
+        XCTAssertTrue(created.err.contains("WARNING") && created.err.contains("no patient ID"), created.err)
+        XCTAssertTrue(created.out.contains("train") && created.out.contains("test"), created.out)
+        let check = try run(["split", "check", "s", "--catalog", catalog])
+        XCTAssertEqual(check.status, 0, check.out)
+        let again = try run(["split", "create", "s", "--task", "kind", "--ratios", "0.5,0.5", "--catalog", catalog])
+        XCTAssertNotEqual(again.status, 0, "an existing split is not overwritten without --replace")
+        let preview = try run(["augment", "preview", "1", "--n", "4", "--out", folder.file("grid.png"), "--catalog", catalog])
+        XCTAssertEqual(preview.status, 0, preview.err)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.file("grid.png")))
+    }
 }
