@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "CohortImageIO", targets: ["CohortImageIO"]),
         .library(name: "CohortCatalog", targets: ["CohortCatalog"]),
         .library(name: "CohortData", targets: ["CohortData"]),
+        .library(name: "CohortMetrics", targets: ["CohortMetrics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,6 +42,7 @@ let package = Package(
             name: "CohortCatalog",
             dependencies: ["CohortCore", "CohortImageIO", "CCohortKernels", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .target(name: "CohortMetrics", dependencies: ["CohortCore"]),
         .target(
             name: "CohortData",
             dependencies: ["CohortCore", "CohortImageIO", "CohortCatalog", "Yams"]
@@ -48,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "cohort",
             dependencies: [
-                "CohortCore", "CohortImageIO", "CohortCatalog", "CohortData",
+                "CohortCore", "CohortImageIO", "CohortCatalog", "CohortData", "CohortMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -67,6 +69,7 @@ let package = Package(
             name: "CohortDataTests",
             dependencies: ["CohortData", "CohortCatalog", "CohortCore", "CohortImageIO", "CohortTestSupport"]
         ),
+        .testTarget(name: "CohortMetricsTests", dependencies: ["CohortMetrics", "CohortCore", "CohortTestSupport"]),
         .testTarget(name: "cohortTests", dependencies: ["CohortTestSupport"]),
     ],
     swiftLanguageModes: [.v5],
