@@ -16,7 +16,9 @@ public struct Proportion: Sendable, Equatable {
         let n = Double(trials), p = Double(successes) / n, z = Normal.quantile(0.5 + level / 2)
         let center = (p + z * z / (2 * n)) / (1 + z * z / n)
         let half = z / (1 + z * z / n) * (p * (1 - p) / n + z * z / (4 * n * n)).squareRoot()
-        interval = Interval(estimate: p, lower: max(0, center - half), upper: min(1, center + half), level: level)
+        // At 0 and n successes the bounds are exactly 0 and 1 (rounding would leave 1e-17 there).
+        interval = Interval(estimate: p, lower: successes == 0 ? 0 : max(0, center - half),
+                            upper: successes == trials ? 1 : min(1, center + half), level: level)
     }
 }
 
