@@ -1,6 +1,6 @@
 # Cohort: `make demo` runs the main job, `make test` installs, builds and runs every test.
 SWIFT ?= swift
-.PHONY: deps build release test demo fixtures bench-decode bench-import bench-data clean
+.PHONY: deps build release test demo fixtures bench-decode bench-import bench-data bench-metrics clean
 
 deps:
 	./scripts/install-deps
@@ -26,6 +26,9 @@ demo: release
 
 fixtures: release
 	./fixtures/generate.sh .build/release/cohort
+
+bench-metrics: release
+	./bench/metrics.sh
 
 bench-data: release
 	./bench/data.sh

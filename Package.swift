@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "CohortCatalog", targets: ["CohortCatalog"]),
         .library(name: "CohortData", targets: ["CohortData"]),
         .library(name: "CohortMetrics", targets: ["CohortMetrics"]),
+        .library(name: "CohortReport", targets: ["CohortReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,6 +44,7 @@ let package = Package(
             dependencies: ["CohortCore", "CohortImageIO", "CCohortKernels", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(name: "CohortMetrics", dependencies: ["CohortCore"]),
+        .target(name: "CohortReport", dependencies: ["CohortMetrics", "CohortCore", "CohortCatalog"]),
         .target(
             name: "CohortData",
             dependencies: ["CohortCore", "CohortImageIO", "CohortCatalog", "Yams"]
@@ -50,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "cohort",
             dependencies: [
-                "CohortCore", "CohortImageIO", "CohortCatalog", "CohortData", "CohortMetrics",
+                "CohortCore", "CohortImageIO", "CohortCatalog", "CohortData", "CohortMetrics", "CohortReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -70,7 +72,8 @@ let package = Package(
             dependencies: ["CohortData", "CohortCatalog", "CohortCore", "CohortImageIO", "CohortTestSupport"]
         ),
         .testTarget(name: "CohortMetricsTests", dependencies: ["CohortMetrics", "CohortCore", "CohortTestSupport"]),
-        .testTarget(name: "cohortTests", dependencies: ["CohortTestSupport"]),
+        .testTarget(name: "CohortReportTests", dependencies: ["CohortReport", "CohortMetrics", "CohortTestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "cohortTests", dependencies: ["CohortTestSupport", "CohortImageIO"]),
     ],
     swiftLanguageModes: [.v5],
     cxxLanguageStandard: .cxx17

@@ -42,7 +42,7 @@ public enum AUCConfidence {
 
     /// 1-based ranks with ties given the mean of their ranks.
     static func midranks(_ values: [Double]) -> [Double] {
-        let order = values.indices.sorted { values[$0] < values[$1] }
+        let order = RadixSort.ascendingOrder(values)
         var ranks = [Double](repeating: 0, count: values.count)
         var i = 0
         while i < order.count {
@@ -96,7 +96,7 @@ public enum AUCConfidence {
     public static func bootstrap(labels: [Int], scores: [Double], resamples: Int = 1000, seed: UInt64 = 0,
                                  level: Double = 0.95, threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> Interval? {
         guard let estimate = ROC.auc(labels: labels, scores: scores), resamples > 0 else { return nil }
-        let order = scores.indices.sorted { scores[$0] > scores[$1] }
+        let order = Array(RadixSort.ascendingOrder(scores).reversed())
         let sortedPositive = order.map { labels[$0] == 1 }
         // Group boundaries of tied scores in sorted order.
         var groupEnds: [Int] = []

@@ -21,7 +21,7 @@ struct ThresholdCounts {
     init(labels: [Int], scores: [Double], weights: [Double]? = nil) {
         precondition(labels.count == scores.count, "labels (\(labels.count)) and scores (\(scores.count)) differ in length")
         precondition(!scores.contains { $0.isNaN }, "scores contain NaN")
-        let order = scores.indices.sorted { scores[$0] > scores[$1] }
+        let order = Array(RadixSort.ascendingOrder(scores).reversed())
         var tp = 0.0, fp = 0.0
         for (k, i) in order.enumerated() {
             let w = weights?[i] ?? 1

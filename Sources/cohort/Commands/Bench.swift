@@ -2,6 +2,7 @@ import ArgumentParser
 import CohortCatalog
 import CohortCore
 import CohortData
+import CohortMetrics
 import CohortImageIO
 import Foundation
 
@@ -9,7 +10,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput (used by the scripts in bench/).",
-        subcommands: [Decode.self, BenchData.self]
+        subcommands: [Decode.self, BenchData.self, BenchMetrics.self]
     )
 
     struct Decode: ParsableCommand {
@@ -84,5 +85,45 @@ struct BenchData: ParsableCommand {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             print(String(format: "epoch\t%d\t%d\t%.3f\t%.1f", epoch + 1, count, seconds, Double(count) / seconds))
         }
+    }
+}
+
+/// `cohort bench metrics`: AUC, its DeLong interval and a bootstrap on generated scores.
+struct BenchMetrics: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "metrics",
+        abstract: "Time AUC alone, and AUC with a DeLong CI plus a bootstrap CI, on generated binary scores.")
+
+    @Option(help: "Samples for AUC alone.") var aucSamples = 10_000_000
+    @Option(help: "Samples for the confidence intervals.") var ciSamples = 1_000_000
+    @Option(help: "Bootstrap resamples.") var resamples = 1000
+    @Option(help: "Repetitions (the median is printed).") var repeats = 3
+
+    func run() throws {
+        func data(_ n: Int) -> ([Int], [Double]) {
+            var generator = SeededGenerator(seed: 1)
+            let labels = (0..<n).map { _ in generator.nextUnit() < 0.3 ? 1 : 0 }
+            return (labels, labels.map { generator.nextUnit() + 0.5 * Double($0) })
+        }
+        func median(_ body: () -> Void) -> Double {
+            let times = (0..<max(repeats, 1)).map { _ -> Double in
+                let start = DispatchTime.now().uptimeNanoseconds
+                body()
+                return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            }
+            return times.sorted()[times.count / 2]
+        }
+        let (bigLabels, bigScores) = data(aucSamples)
+        var auc = 0.0
+        let aucSeconds = median { auc = ROC.auc(labels: bigLabels, scores: bigScores) ?? .nan }
+        print(String(format: "auc\t%d\t%.4f\tauc=%.6f", aucSamples, aucSeconds, auc))
+        let (labels, scores) = data(ciSamples)
+        var text = ""
+        let ciSeconds = median {
+            let delong = AUCConfidence.delong(labels: labels, scores: scores)!
+            let boot = AUCConfidence.bootstrap(labels: labels, scores: scores, resamples: resamples, seed: 1)!
+            text = String(format: "auc=%.6f delong=[%.6f, %.6f] bootstrap=[%.6f, %.6f]", delong.estimate, delong.lower, delong.upper, boot.lower, boot.upper)
+        }
+        print(String(format: "ci\t%d\t%.4f\t%@", ciSamples, ciSeconds, text))
     }
 }

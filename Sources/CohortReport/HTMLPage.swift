@@ -1,0 +1,56 @@
+import CohortCore
+
+enum CohortVersionText { static let value = CohortVersion.string }
+
+extension ReportRenderer {
+    /// The self-contained HTML page: no scripts, no external assets; every string from data escaped.
+    func html(tables: [(name: String, table: Table)], figures: [(name: String, svg: String)]) -> String {
+        let r = report
+        func figure(_ name: String) -> String { figures.first { $0.name == name }.map { "<figure>\($0.svg)</figure>" } ?? "" }
+        func table(_ name: String) -> String {
+            tables.first { $0.name == name }.map { "<h3>\(Escaping.html($0.table.title))</h3>\n\($0.table.html)\n<p class=\"file\">CSV: \(Escaping.html(name))</p>" } ?? ""
+        }
+        var body = "<h1>\(Escaping.html(r.title))</h1>\n"
+        body += "<section><h2>Dataset</h2>\n\(table("dataset.csv"))</section>\n"
+        body += "<section><h2>Discrimination</h2>\n\(table("summary.csv"))\n<div class=\"row\">\(figure("roc.svg"))\(figure("pr.svg"))</div>\n"
+        body += "<p class=\"note\">ROC bands: pointwise 95% bootstrap bands (\(bandResamples) stratified resamples, seed \(seed)). AUC intervals: DeLong et al. (1988) and percentile bootstrap.</p></section>\n"
+        if tables.contains(where: { $0.name == "comparisons.csv" }) {
+            body += "<section><h2>Model comparison</h2>\n\(table("comparisons.csv"))</section>\n"
+        }
+        body += "<section><h2>Classification</h2>\n\(table("per_class.csv"))\n\(table("operating_points.csv"))\n<div class=\"row\">"
+        body += figures.filter { $0.name.hasPrefix("confusion-") }.map { "<figure>\($0.svg)</figure>" }.joined() + "</div></section>\n"
+        if figures.contains(where: { $0.name == "calibration.svg" }) {
+            body += "<section><h2>Calibration</h2>\n<div class=\"row\">\(figure("calibration.svg"))</div></section>\n"
+        }
+        if !r.histories.isEmpty {
+            body += "<section><h2>Training</h2>\n<div class=\"row\">\(figure("loss.svg"))\(figure("accuracy.svg"))</div></section>\n"
+        }
+        body += "<section><h2>Provenance</h2>\n<table><tbody>\n"
+        for (name, value) in r.provenance.facts + [("software", CohortReportVersion.string)] {
+            body += "<tr><th>\(Escaping.html(name))</th><td><code>\(Escaping.html(value))</code></td></tr>\n"
+        }
+        body += "</tbody></table></section>\n"
+        return """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <title>\(Escaping.html(r.title))</title>
+            <style>
+            body { font-family: Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+            h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 1.6em; }
+            h3 { font-size: 1em; margin-bottom: 0.3em; }
+            table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.9em; }
+            th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; }
+            td.n { text-align: right; font-variant-numeric: tabular-nums; }
+            .row { display: flex; flex-wrap: wrap; gap: 1em; } figure { margin: 0; }
+            .note, .file { color: #666; font-size: 0.85em; }
+            </style>
+            </head>
+            <body>
+            \(body)</body>
+            </html>
+
+            """
+    }
+}
