@@ -5,6 +5,8 @@ import PackageDescription
 
 let dcmtkLibraries = ["dcmimage", "dcmimgle", "dcmjpeg", "dcmjpls", "dcmdata", "oflog", "ofstd"]
 
+let optimized: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
 let package = Package(
     name: "Cohort",
     platforms: [.macOS(.v13)],
@@ -16,6 +18,7 @@ let package = Package(
         .library(name: "CohortData", targets: ["CohortData"]),
         .library(name: "CohortMetrics", targets: ["CohortMetrics"]),
         .library(name: "CohortReport", targets: ["CohortReport"]),
+        .library(name: "CohortNN", targets: ["CohortNN"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,6 +47,9 @@ let package = Package(
             dependencies: ["CohortCore", "CohortImageIO", "CCohortKernels", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(name: "CohortMetrics", dependencies: ["CohortCore"]),
+        // Compute targets are optimised in every configuration: their reference loops are ~100x slower at -Onone.
+        .target(name: "CohortTensor", swiftSettings: optimized),
+        .target(name: "CohortNN", dependencies: ["CohortTensor"], swiftSettings: optimized),
         .target(name: "CohortReport", dependencies: ["CohortMetrics", "CohortCore", "CohortCatalog"]),
         .target(
             name: "CohortData",
@@ -73,6 +79,7 @@ let package = Package(
         ),
         .testTarget(name: "CohortMetricsTests", dependencies: ["CohortMetrics", "CohortCore", "CohortTestSupport"]),
         .testTarget(name: "CohortReportTests", dependencies: ["CohortReport", "CohortMetrics", "CohortTestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "CohortNNTests", dependencies: ["CohortNN", "CohortTensor", "CohortTestSupport"]),
         .testTarget(name: "cohortTests", dependencies: ["CohortTestSupport", "CohortImageIO"]),
     ],
     swiftLanguageModes: [.v5],

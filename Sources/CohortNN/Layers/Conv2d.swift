@@ -1,0 +1,115 @@
+import CohortTensor
+
+/// 2-D convolution (cross-correlation, as PyTorch): input `[N, Cin, H, W]`, weight `[Cout, Cin/groups, kh, kw]`,
+/// output `[N, Cout, Ho, Wo]` with `Ho = (H + 2p - d(kh-1) - 1) / s + 1`. Groups cover depthwise convolution.
+public final class Conv2d: Module {
+    public let inChannels, outChannels, kernel, stride, padding, dilation, groups: Int
+    public let weight: Parameter
+    public let bias: Parameter?
+    private var input = Tensor(shape: [0])
+
+    public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+                groups: Int = 1, bias: Bool = true) {
+        precondition(inChannels % groups == 0 && outChannels % groups == 0, "Conv2d: channels \(inChannels)->\(outChannels) not divisible by groups \(groups)")
+        (self.inChannels, self.outChannels, self.kernel, self.stride, self.padding, self.dilation, self.groups) =
+            (inChannels, outChannels, kernel, stride, padding, dilation, groups)
+        let fanIn = inChannels / groups * kernel * kernel
+        weight = Parameter(Tensor(shape: [outChannels, inChannels / groups, kernel, kernel]), role: .weight(fanIn: fanIn))
+        self.bias = bias ? Parameter(Tensor(shape: [outChannels]), role: .bias) : nil
+    }
+
+    public var state: [(name: String, parameter: Parameter)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    private func outputSize(_ size: Int) -> Int { (size + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1 }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        precondition(x.shape.count == 4 && x.shape[1] == inChannels, "Conv2d: input \(x.shape), expected [N, \(inChannels), H, W]")
+        input = x
+        let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
+        let (ho, wo) = (outputSize(h), outputSize(w))
+        let cinG = inChannels / groups, coutG = outChannels / groups, k = kernel
+        var out = Tensor(shape: [n, outChannels, ho, wo])
+        x.data.withUnsafeBufferPointer { xs in
+            weight.value.data.withUnsafeBufferPointer { ws in
+                out.data.withUnsafeMutableBufferPointer { os in
+                    for b in 0..<n {
+                        for co in 0..<outChannels {
+                            let g = co / coutG, biasValue = bias?.value.data[co] ?? 0
+                            let oBase = (b * outChannels + co) * ho * wo
+                            for i in 0..<(ho * wo) { os[oBase + i] = biasValue }
+                            for ci in 0..<cinG {
+                                let xBase = (b * inChannels + g * cinG + ci) * h * w
+                                for ky in 0..<k {
+                                    for kx in 0..<k {
+                                        let wv = ws[((co * cinG + ci) * k + ky) * k + kx]
+                                        for oy in 0..<ho {
+                                            let iy = oy * stride - padding + ky * dilation
+                                            if iy < 0 || iy >= h { continue }
+                                            for ox in 0..<wo {
+                                                let ix = ox * stride - padding + kx * dilation
+                                                if ix < 0 || ix >= w { continue }
+                                                os[oBase + oy * wo + ox] += wv * xs[xBase + iy * w + ix]
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    public func backward(_ gy: Tensor) -> Tensor {
+        let x = input
+        let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
+        let (ho, wo) = (gy.shape[2], gy.shape[3])
+        let cinG = inChannels / groups, coutG = outChannels / groups, k = kernel
+        var gx = Tensor(shape: x.shape)
+        if let bias {
+            for b in 0..<n { for co in 0..<outChannels { for i in 0..<(ho * wo) { bias.gradient.data[co] += gy.data[(b * outChannels + co) * ho * wo + i] } } }
+        }
+        x.data.withUnsafeBufferPointer { xs in
+            gy.data.withUnsafeBufferPointer { gs in
+                weight.value.data.withUnsafeBufferPointer { ws in
+                    weight.gradient.data.withUnsafeMutableBufferPointer { gws in
+                        gx.data.withUnsafeMutableBufferPointer { gxs in
+                            for b in 0..<n {
+                                for co in 0..<outChannels {
+                                    let g = co / coutG, gBase = (b * outChannels + co) * ho * wo
+                                    for ci in 0..<cinG {
+                                        let xBase = (b * inChannels + g * cinG + ci) * h * w
+                                        for ky in 0..<k {
+                                            for kx in 0..<k {
+                                                let wIndex = ((co * cinG + ci) * k + ky) * k + kx
+                                                let wv = ws[wIndex]
+                                                var gwSum: Double = 0
+                                                for oy in 0..<ho {
+                                                    let iy = oy * stride - padding + ky * dilation
+                                                    if iy < 0 || iy >= h { continue }
+                                                    for ox in 0..<wo {
+                                                        let ix = ox * stride - padding + kx * dilation
+                                                        if ix < 0 || ix >= w { continue }
+                                                        let go = gs[gBase + oy * wo + ox]
+                                                        gwSum += Double(go) * Double(xs[xBase + iy * w + ix])
+                                                        gxs[xBase + iy * w + ix] += go * wv
+                                                    }
+                                                }
+                                                gws[wIndex] += Float(gwSum)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return gx
+    }
+}

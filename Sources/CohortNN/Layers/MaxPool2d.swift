@@ -1,0 +1,48 @@
+import CohortTensor
+
+/// Max pooling over `kernel x kernel` windows with `stride` (default `kernel`), no padding, floor mode:
+/// `[N, C, H, W] -> [N, C, (H - k) / s + 1, (W - k) / s + 1]`. The gradient goes to the first maximum.
+public final class MaxPool2d: Module {
+    public let kernel, stride: Int
+    private var inputShape: [Int] = []
+    private var argmax: [Int32] = []
+
+    public init(_ kernel: Int, stride: Int? = nil) {
+        self.kernel = kernel
+        self.stride = stride ?? kernel
+    }
+
+    public var state: [(name: String, parameter: Parameter)] { [] }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        inputShape = x.shape
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let ho = (h - kernel) / stride + 1, wo = (w - kernel) / stride + 1
+        var out = Tensor(shape: [n, c, ho, wo])
+        argmax = [Int32](repeating: 0, count: out.count)
+        for plane in 0..<(n * c) {
+            let base = plane * h * w
+            for oy in 0..<ho {
+                for ox in 0..<wo {
+                    var bestIndex = base + oy * stride * w + ox * stride, best = x.data[bestIndex]
+                    for ky in 0..<kernel {
+                        for kx in 0..<kernel {
+                            let i = base + (oy * stride + ky) * w + ox * stride + kx
+                            if x.data[i] > best { best = x.data[i]; bestIndex = i }
+                        }
+                    }
+                    let o = (plane * ho + oy) * wo + ox
+                    out.data[o] = best
+                    argmax[o] = Int32(bestIndex)
+                }
+            }
+        }
+        return out
+    }
+
+    public func backward(_ gy: Tensor) -> Tensor {
+        var gx = Tensor(shape: inputShape)
+        for o in gy.data.indices { gx.data[Int(argmax[o])] += gy.data[o] }
+        return gx
+    }
+}

@@ -1,0 +1,76 @@
+import CohortTensor
+
+/// A named tensor of a model's state: a trainable parameter with its gradient, or a buffer (running
+/// statistics) that training updates without gradients. Shared by reference between a layer and optimizers.
+public final class Parameter: @unchecked Sendable {
+    /// What the tensor is, which decides its initialisation and whether it is trained.
+    public enum Role: Sendable, Equatable {
+        /// Convolution or linear weight with its fan-in (inputs per output: in/groups * kh * kw, or in).
+        case weight(fanIn: Int)
+        case bias
+        case normWeight, normBias
+        case runningMean, runningVariance, batchCount
+    }
+
+    public let role: Role
+    public var value: Tensor
+    /// Accumulated gradient (zero after ``zeroGradient()``); unused for buffers.
+    public var gradient: Tensor
+
+    public init(_ value: Tensor, role: Role) {
+        self.value = value
+        self.role = role
+        gradient = Tensor(shape: value.shape)
+    }
+
+    /// Whether optimizers update it.
+    public var isTrainable: Bool {
+        switch role {
+        case .runningMean, .runningVariance, .batchCount: return false
+        default: return true
+        }
+    }
+
+    public func zeroGradient() {
+        for i in gradient.data.indices { gradient.data[i] = 0 }
+    }
+}
+
+/// A piece of a network: forward and backward side by side, and its state in torchvision's order and names.
+///
+/// `forward` keeps what `backward` needs; `backward` takes dLoss/dOutput, adds the parameter gradients into
+/// ``Parameter/gradient`` and returns dLoss/dInput. Call them in pairs.
+public protocol Module: AnyObject {
+    func forward(_ input: Tensor, training: Bool) -> Tensor
+    func backward(_ outputGradient: Tensor) -> Tensor
+    /// Parameters and buffers with their local names (`weight`, `running_mean`, `0.weight` ...), state-dict order.
+    var state: [(name: String, parameter: Parameter)] { get }
+}
+
+extension Module {
+    /// The trainable parameters, in state order.
+    public var parameters: [Parameter] { state.map(\.parameter).filter(\.isTrainable) }
+
+    /// Sets every gradient to zero.
+    public func zeroGradients() { for p in parameters { p.zeroGradient() } }
+}
+
+/// Modules in order, named `0`, `1`, ... (or given names), like `torch.nn.Sequential` / named submodules.
+public final class Sequential: Module {
+    public let children: [(name: String, module: Module)]
+
+    public init(_ modules: [Module]) { children = modules.enumerated().map { (String($0.offset), $0.element) } }
+    public init(named: [(String, Module)]) { children = named.map { (name: $0.0, module: $0.1) } }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        children.reduce(input) { $1.module.forward($0, training: training) }
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        children.reversed().reduce(outputGradient) { $1.module.backward($0) }
+    }
+
+    public var state: [(name: String, parameter: Parameter)] {
+        children.flatMap { child in child.module.state.map { (name: child.name + "." + $0.name, parameter: $0.parameter) } }
+    }
+}

