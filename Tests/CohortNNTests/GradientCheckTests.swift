@@ -1,0 +1,112 @@
+import CohortNN
+import CohortTensor
+import Foundation
+import XCTest
+
+/// Finite-difference checks: for L = sum(output * r) with fixed random r, central differences of L with respect
+/// to inputs and parameters agree with the analytic gradients.
+final class GradientCheckTests: XCTestCase {
+    private var state: UInt64 = 12345
+    private func random() -> Float {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Float(Double(state >> 11) * 0x1p-53 * 2 - 1)
+    }
+    private func randomTensor(_ shape: [Int]) -> Tensor { Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in random() }) }
+
+    /// `distinct`: inputs 0.1 apart (in random order), so finite steps never swap a maximum (pooling has kinks).
+    private func check(_ layer: Module, input shape: [Int], training: Bool = true, distinct: Bool = false, tolerance: Float = 2e-2,
+                       file: StaticString = #filePath, line: UInt = #line) {
+        var x = randomTensor(shape)
+        if distinct {
+            let order = x.data.indices.sorted { x.data[$0] < x.data[$1] }
+            for (rank, i) in order.enumerated() { x.data[i] = Float(rank) * 0.1 - 2 }
+        }
+        let y = layer.forward(x, training: training)
+        let r = randomTensor(y.shape)
+        func objective(_ input: Tensor) -> Double {
+            let out = layer.forward(input, training: training)
+            return zip(out.data, r.data).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+        }
+        _ = layer.forward(x, training: training)
+        layer.zeroGradients()
+        let gx = layer.backward(r)
+        let h: Float = 1e-2
+        func compare(_ analytic: Float, _ numeric: Double, _ what: String) {
+            let error = abs(Double(analytic) - numeric) / max(1, abs(numeric))
+            XCTAssertLessThan(error, Double(tolerance), "\(what): analytic \(analytic) vs numeric \(numeric)", file: file, line: line)
+        }
+        for i in stride(from: 0, to: x.count, by: max(1, x.count / 25)) {
+            var plus = x, minus = x
+            plus.data[i] += h
+            minus.data[i] -= h
+            compare(gx.data[i], (objective(plus) - objective(minus)) / Double(2 * h), "d/dinput[\(i)]")
+        }
+        for (name, p) in layer.state where p.isTrainable {
+            let analytic = p.gradient
+            for i in stride(from: 0, to: p.value.count, by: max(1, p.value.count / 10)) {
+                let original = p.value.data[i]
+                p.value.data[i] = original + h
+                let up = objective(x)
+                p.value.data[i] = original - h
+                let down = objective(x)
+                p.value.data[i] = original
+                compare(analytic.data[i], (up - down) / Double(2 * h), "d/d\(name)[\(i)]")
+            }
+        }
+    }
+
+    func testConvolutionGradients() {
+        check(Conv2d(3, 4, kernel: 3, padding: 1), input: [2, 3, 6, 5])
+        check(Conv2d(4, 6, kernel: 3, stride: 2, padding: 1, groups: 2), input: [1, 4, 7, 7])
+        check(Conv2d(3, 3, kernel: 3, padding: 2, dilation: 2, groups: 3, bias: false), input: [2, 3, 6, 6])
+        check(Conv2d(2, 3, kernel: 1), input: [2, 2, 4, 4])
+    }
+
+    func testLinearBatchNormAndPoolingGradients() {
+        check(Linear(7, 5), input: [3, 7])
+        check(BatchNorm2d(3), input: [4, 3, 3, 3], training: true)
+        check(BatchNorm2d(3), input: [2, 3, 4, 4], training: false)
+        check(MaxPool2d(2), input: [2, 2, 6, 6], distinct: true)
+        check(MaxPool2d(3, stride: 2), input: [1, 2, 7, 7], distinct: true)
+        check(Flatten(), input: [2, 3, 2, 2])
+    }
+
+    func testActivationGradients() {
+        check(ReLU(), input: [3, 10])
+        check(ReLU(cap: 0.5), input: [3, 10])
+        check(Dropout(0.3, seed: 4), input: [4, 8], training: false)
+    }
+
+    func testLossGradientsAgreeWithFiniteDifferences() {
+        let logits = randomTensor([4, 3])
+        for (weights, smoothing) in [(nil, Float(0)), ([1, 2, 0.5] as [Float]?, Float(0)), (nil, Float(0.1))] {
+            let labels = [0, 2, 1, 2]
+            let result = softmaxCrossEntropy(logits, labels: labels, classWeights: weights, labelSmoothing: smoothing)
+            for i in logits.data.indices {
+                var plus = logits, minus = logits
+                plus.data[i] += 1e-3
+                minus.data[i] -= 1e-3
+                let numeric = (softmaxCrossEntropy(plus, labels: labels, classWeights: weights, labelSmoothing: smoothing).value
+                    - softmaxCrossEntropy(minus, labels: labels, classWeights: weights, labelSmoothing: smoothing).value) / 2e-3
+                XCTAssertEqual(Double(result.gradient.data[i]), numeric, accuracy: 1e-3)
+            }
+        }
+        let binary = randomTensor([5, 1]), targets: [Float] = [1, 0, 1, 1, 0]
+        let bce = binaryCrossEntropyWithLogits(binary, targets: targets, positiveWeight: 2)
+        for i in binary.data.indices {
+            var plus = binary, minus = binary
+            plus.data[i] += 1e-3
+            minus.data[i] -= 1e-3
+            let numeric = (binaryCrossEntropyWithLogits(plus, targets: targets, positiveWeight: 2).value
+                - binaryCrossEntropyWithLogits(minus, targets: targets, positiveWeight: 2).value) / 2e-3
+            XCTAssertEqual(Double(bce.gradient.data[i]), numeric, accuracy: 1e-3)
+        }
+    }
+
+    func testCrossEntropyMatchesHandComputedValues() {
+        // Uniform logits over 4 classes: loss ln 4 whatever the label; logits (0, ln 3) for label 1: ln(4/3).
+        XCTAssertEqual(softmaxCrossEntropy(Tensor(shape: [1, 4]), labels: [2]).value, log(4), accuracy: 1e-6)
+        XCTAssertEqual(softmaxCrossEntropy(Tensor(shape: [1, 2], data: [0, Float(log(3.0))]), labels: [1]).value, log(4.0 / 3), accuracy: 1e-6)
+        XCTAssertEqual(binaryCrossEntropyWithLogits(Tensor(shape: [1]), targets: [1]).value, log(2), accuracy: 1e-9)
+    }
+}
