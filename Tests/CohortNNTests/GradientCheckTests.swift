@@ -14,8 +14,18 @@ final class GradientCheckTests: XCTestCase {
     private func randomTensor(_ shape: [Int]) -> Tensor { Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in random() }) }
 
     /// `distinct`: inputs 0.1 apart (in random order), so finite steps never swap a maximum (pooling has kinks).
+    /// `step`: the finite-difference step; smaller where ReLUs after BatchNorm sit close to their kink.
     private func check(_ layer: Module, input shape: [Int], training: Bool = true, distinct: Bool = false, tolerance: Float = 2e-2,
-                       file: StaticString = #filePath, line: UInt = #line) {
+                       step h: Float = 1e-2, file: StaticString = #filePath, line: UInt = #line) {
+        // Random weights: all-zero convolutions before BatchNorm would normalise constant channels.
+        for (_, p) in layer.state {
+            switch p.role {
+            case .weight(let fanIn): for i in p.value.data.indices { p.value.data[i] = random() * 2 / Float(fanIn).squareRoot() }
+            case .bias, .normBias: for i in p.value.data.indices { p.value.data[i] = 0.1 * random() }
+            case .normWeight: for i in p.value.data.indices { p.value.data[i] = 1 + 0.2 * random() }
+            default: break
+            }
+        }
         var x = randomTensor(shape)
         if distinct {
             let order = x.data.indices.sorted { x.data[$0] < x.data[$1] }
@@ -30,7 +40,6 @@ final class GradientCheckTests: XCTestCase {
         _ = layer.forward(x, training: training)
         layer.zeroGradients()
         let gx = layer.backward(r)
-        let h: Float = 1e-2
         func compare(_ analytic: Float, _ numeric: Double, _ what: String) {
             let error = abs(Double(analytic) - numeric) / max(1, abs(numeric))
             XCTAssertLessThan(error, Double(tolerance), "\(what): analytic \(analytic) vs numeric \(numeric)", file: file, line: line)
@@ -69,6 +78,15 @@ final class GradientCheckTests: XCTestCase {
         check(MaxPool2d(2), input: [2, 2, 6, 6], distinct: true)
         check(MaxPool2d(3, stride: 2), input: [1, 2, 7, 7], distinct: true)
         check(Flatten(), input: [2, 3, 2, 2])
+        check(MaxPool2d(3, stride: 2, padding: 1), input: [1, 2, 6, 6], distinct: true)
+        check(AvgPool2d(2), input: [2, 2, 6, 6])
+        check(GlobalAveragePool(), input: [2, 3, 4, 5])
+    }
+
+    func testResidualBlockGradients() {
+        check(ResidualBlock.basic(4, 4, stride: 1), input: [2, 4, 5, 5], tolerance: 2e-2, step: 1e-4)  // identity shortcut: sums sit near the final ReLU kink
+        check(ResidualBlock.basic(3, 4, stride: 2), input: [2, 3, 6, 6], tolerance: 2e-2, step: 1e-3)
+        check(ResidualBlock.bottleneck(4, 2, stride: 2), input: [2, 4, 6, 6], tolerance: 2e-2, step: 1e-3)
     }
 
     func testActivationGradients() {

@@ -1,15 +1,16 @@
 import CohortTensor
 
-/// Max pooling over `kernel x kernel` windows with `stride` (default `kernel`), no padding, floor mode:
-/// `[N, C, H, W] -> [N, C, (H - k) / s + 1, (W - k) / s + 1]`. The gradient goes to the first maximum.
+/// Max pooling over `kernel x kernel` windows with `stride` (default `kernel`) and implicit `-inf` padding,
+/// floor mode: `[N, C, H, W] -> [N, C, (H + 2p - k) / s + 1, ...]`. The gradient goes to the first maximum.
 public final class MaxPool2d: Module {
-    public let kernel, stride: Int
+    public let kernel, stride, padding: Int
     private var inputShape: [Int] = []
     private var argmax: [Int32] = []
 
-    public init(_ kernel: Int, stride: Int? = nil) {
+    public init(_ kernel: Int, stride: Int? = nil, padding: Int = 0) {
         self.kernel = kernel
         self.stride = stride ?? kernel
+        self.padding = padding
     }
 
     public var state: [(name: String, parameter: Parameter)] { [] }
@@ -17,18 +18,22 @@ public final class MaxPool2d: Module {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         inputShape = x.shape
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let ho = (h - kernel) / stride + 1, wo = (w - kernel) / stride + 1
+        let ho = (h + 2 * padding - kernel) / stride + 1, wo = (w + 2 * padding - kernel) / stride + 1
         var out = Tensor(shape: [n, c, ho, wo])
         argmax = [Int32](repeating: 0, count: out.count)
         for plane in 0..<(n * c) {
             let base = plane * h * w
             for oy in 0..<ho {
                 for ox in 0..<wo {
-                    var bestIndex = base + oy * stride * w + ox * stride, best = x.data[bestIndex]
+                    var bestIndex = -1, best = -Float.infinity
                     for ky in 0..<kernel {
+                        let iy = oy * stride - padding + ky
+                        if iy < 0 || iy >= h { continue }
                         for kx in 0..<kernel {
-                            let i = base + (oy * stride + ky) * w + ox * stride + kx
-                            if x.data[i] > best { best = x.data[i]; bestIndex = i }
+                            let ix = ox * stride - padding + kx
+                            if ix < 0 || ix >= w { continue }
+                            let i = base + iy * w + ix
+                            if bestIndex < 0 || x.data[i] > best { best = x.data[i]; bestIndex = i }
                         }
                     }
                     let o = (plane * ho + oy) * wo + ox

@@ -1,0 +1,85 @@
+import CohortTensor
+
+/// A residual block: `relu(body(x) + shortcut(x))` with the shortcut the identity or a projection
+/// (He et al. 2016). Names follow torchvision: `conv1`, `bn1`, ..., `downsample.0`, `downsample.1`.
+public final class ResidualBlock: Module {
+    let body: Sequential
+    let downsample: Sequential?
+    private let outputReLU = ReLU()
+
+    init(body: Sequential, downsample: Sequential?) {
+        self.body = body
+        self.downsample = downsample
+    }
+
+    /// torchvision's BasicBlock (two 3x3 convolutions; expansion 1).
+    public static func basic(_ inplanes: Int, _ planes: Int, stride: Int) -> ResidualBlock {
+        let body = Sequential(named: [
+            ("conv1", Conv2d(inplanes, planes, kernel: 3, stride: stride, padding: 1, bias: false)), ("bn1", BatchNorm2d(planes)),
+            ("relu", ReLU()), ("conv2", Conv2d(planes, planes, kernel: 3, padding: 1, bias: false)), ("bn2", BatchNorm2d(planes)),
+        ])
+        return ResidualBlock(body: body, downsample: projection(inplanes, planes, stride: stride))
+    }
+
+    /// torchvision's Bottleneck (1x1, 3x3 with the stride, 1x1 expanding by 4).
+    public static func bottleneck(_ inplanes: Int, _ planes: Int, stride: Int) -> ResidualBlock {
+        let body = Sequential(named: [
+            ("conv1", Conv2d(inplanes, planes, kernel: 1, bias: false)), ("bn1", BatchNorm2d(planes)), ("relu1", ReLU()),
+            ("conv2", Conv2d(planes, planes, kernel: 3, stride: stride, padding: 1, bias: false)), ("bn2", BatchNorm2d(planes)),
+            ("relu2", ReLU()), ("conv3", Conv2d(planes, planes * 4, kernel: 1, bias: false)), ("bn3", BatchNorm2d(planes * 4)),
+        ])
+        return ResidualBlock(body: body, downsample: projection(inplanes, planes * 4, stride: stride))
+    }
+
+    private static func projection(_ inplanes: Int, _ outplanes: Int, stride: Int) -> Sequential? {
+        guard stride != 1 || inplanes != outplanes else { return nil }
+        return Sequential([Conv2d(inplanes, outplanes, kernel: 1, stride: stride, bias: false), BatchNorm2d(outplanes)])
+    }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        var sum = body.forward(x, training: training)
+        sum.add(downsample?.forward(x, training: training) ?? x)
+        return outputReLU.forward(sum, training: training)
+    }
+
+    public func backward(_ gy: Tensor) -> Tensor {
+        let g = outputReLU.backward(gy)
+        var gx = body.backward(g)
+        gx.add(downsample?.backward(g) ?? g)
+        return gx
+    }
+
+    public var state: [(name: String, parameter: Parameter)] {
+        body.state + (downsample.map { d in d.state.map { (name: "downsample." + $0.name, parameter: $0.parameter) } } ?? [])
+    }
+}
+
+/// torchvision's ResNets by depth: 18 and 34 with basic blocks, 50 and 101 with bottlenecks.
+public enum ResNet {
+    public static func make(depth: Int, channels: Int = 3, classes: Int) -> Sequential {
+        let (blocks, bottleneck): ([Int], Bool) = switch depth {
+        case 18: ([2, 2, 2, 2], false)
+        case 34: ([3, 4, 6, 3], false)
+        case 50: ([3, 4, 6, 3], true)
+        case 101: ([3, 4, 23, 3], true)
+        default: preconditionFailure("ResNet depth \(depth) is not one of 18, 34, 50, 101")
+        }
+        var children: [(String, Module)] = [
+            ("conv1", Conv2d(channels, 64, kernel: 7, stride: 2, padding: 3, bias: false)), ("bn1", BatchNorm2d(64)), ("relu", ReLU()),
+            ("maxpool", MaxPool2d(3, stride: 2, padding: 1)),
+        ]
+        var inplanes = 64
+        for (stage, count) in blocks.enumerated() {
+            let planes = 64 << stage
+            var layer: [Module] = []
+            for b in 0..<count {
+                let stride = b == 0 && stage > 0 ? 2 : 1
+                layer.append(bottleneck ? ResidualBlock.bottleneck(inplanes, planes, stride: stride) : ResidualBlock.basic(inplanes, planes, stride: stride))
+                inplanes = planes * (bottleneck ? 4 : 1)
+            }
+            children.append(("layer\(stage + 1)", Sequential(layer)))
+        }
+        children += [("avgpool", GlobalAveragePool()), ("flatten", Flatten()), ("fc", Linear(inplanes, classes))]
+        return Sequential(named: children)
+    }
+}
