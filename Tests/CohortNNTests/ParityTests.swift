@@ -147,6 +147,10 @@ final class ParityTests: XCTestCase {
         try runParity("resnet50", trainMode: false) { r in ResNet.make(depth: 50, channels: r.input_shape[1], classes: r.classes) }
     }
 
+    func testMobileNetV2MatchesPyTorch() throws {
+        try runParity("mobilenet-v2", trainMode: false) { r in MobileNetV2.make(channels: r.input_shape[1], classes: r.classes, dropout: 0) }
+    }
+
     override class func tearDown() {
         for (what, error) in worst.sorted(by: { $0.key < $1.key }) { print(String(format: "parity %@: worst relative error %.2e", what, error)) }
         super.tearDown()
