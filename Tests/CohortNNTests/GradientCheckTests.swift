@@ -86,6 +86,8 @@ final class GradientCheckTests: XCTestCase {
         check(MaxPool2d(3, stride: 2, padding: 1), input: [1, 2, 6, 6], distinct: true)
         check(AvgPool2d(2), input: [2, 2, 6, 6])
         check(GlobalAveragePool(), input: [2, 3, 4, 5])
+        check(ConvTranspose2d(3, 2, kernel: 2, stride: 2), input: [2, 3, 3, 3])
+        check(ConvTranspose2d(2, 3, kernel: 3, stride: 2, padding: 1), input: [1, 2, 4, 4])
     }
 
     func testResidualBlockGradients() {

@@ -1,0 +1,115 @@
+import CohortTensor
+
+/// Transposed 2-D convolution (torch.nn.ConvTranspose2d, groups 1): input `[N, Cin, H, W]`, weight
+/// `[Cin, Cout, k, k]`, output `[N, Cout, (H - 1) s - 2p + k, ...]`. Each input value scatters `x * w` into
+/// the output; backward gathers.
+public final class ConvTranspose2d: Module {
+    public let inChannels, outChannels, kernel, stride, padding: Int
+    public let weight: Parameter, bias: Parameter?
+    private var input = Tensor(shape: [0])
+
+    public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true) {
+        (self.inChannels, self.outChannels, self.kernel, self.stride, self.padding) = (inChannels, outChannels, kernel, stride, padding)
+        weight = Parameter(Tensor(shape: [inChannels, outChannels, kernel, kernel]), role: .weight(fanIn: outChannels * kernel * kernel))
+        self.bias = bias ? Parameter(Tensor(shape: [outChannels]), role: .bias) : nil
+    }
+
+    public var state: [(name: String, parameter: Parameter)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
+
+    private func outputSize(_ size: Int) -> Int { (size - 1) * stride - 2 * padding + kernel }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        precondition(x.shape.count == 4 && x.shape[1] == inChannels, "ConvTranspose2d: input \(x.shape), expected [N, \(inChannels), H, W]")
+        input = x
+        let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
+        let (ho, wo) = (outputSize(h), outputSize(w))
+        var out = Tensor(shape: [n, outChannels, ho, wo])
+        for b in 0..<n {
+            for o in 0..<outChannels {
+                let base = (b * outChannels + o) * ho * wo
+                let biasValue = bias?.value.data[o] ?? 0
+                for i in 0..<(ho * wo) { out.data[base + i] = biasValue }
+            }
+            for ci in 0..<inChannels {
+                for iy in 0..<h {
+                    for ix in 0..<w {
+                        let v = x.data[((b * inChannels + ci) * h + iy) * w + ix]
+                        for o in 0..<outChannels {
+                            for ky in 0..<kernel {
+                                let oy = iy * stride - padding + ky
+                                if oy < 0 || oy >= ho { continue }
+                                for kx in 0..<kernel {
+                                    let ox = ix * stride - padding + kx
+                                    if ox < 0 || ox >= wo { continue }
+                                    out.data[((b * outChannels + o) * ho + oy) * wo + ox] += v * weight.value.data[((ci * outChannels + o) * kernel + ky) * kernel + kx]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    public func backward(_ gy: Tensor) -> Tensor {
+        let x = input
+        let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
+        let (ho, wo) = (gy.shape[2], gy.shape[3])
+        var gx = Tensor(shape: x.shape)
+        if let bias {
+            for b in 0..<n { for o in 0..<outChannels { for i in 0..<(ho * wo) { bias.gradient.data[o] += gy.data[(b * outChannels + o) * ho * wo + i] } } }
+        }
+        for b in 0..<n {
+            for ci in 0..<inChannels {
+                for iy in 0..<h {
+                    for ix in 0..<w {
+                        let xi = ((b * inChannels + ci) * h + iy) * w + ix
+                        var sum: Float = 0
+                        for o in 0..<outChannels {
+                            for ky in 0..<kernel {
+                                let oy = iy * stride - padding + ky
+                                if oy < 0 || oy >= ho { continue }
+                                for kx in 0..<kernel {
+                                    let ox = ix * stride - padding + kx
+                                    if ox < 0 || ox >= wo { continue }
+                                    let g = gy.data[((b * outChannels + o) * ho + oy) * wo + ox]
+                                    let wi = ((ci * outChannels + o) * kernel + ky) * kernel + kx
+                                    sum += g * weight.value.data[wi]
+                                    weight.gradient.data[wi] += g * x.data[xi]
+                                }
+                            }
+                        }
+                        gx.data[xi] = sum
+                    }
+                }
+            }
+        }
+        return gx
+    }
+}
+
+/// Channel concatenation of `[N, Ca, H, W]` and `[N, Cb, H, W]` and its split for backward.
+public enum Channels {
+    public static func concatenate(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.shape[0] == b.shape[0] && a.shape[2...] == b.shape[2...], "concatenate: \(a.shape) and \(b.shape)")
+        let (n, ca, cb, hw) = (a.shape[0], a.shape[1], b.shape[1], a.shape[2] * a.shape[3])
+        var out = Tensor(shape: [n, ca + cb, a.shape[2], a.shape[3]])
+        for i in 0..<n {
+            out.data.replaceSubrange((i * (ca + cb) * hw)..<((i * (ca + cb) + ca) * hw), with: a.data[(i * ca * hw)..<((i + 1) * ca * hw)])
+            out.data.replaceSubrange(((i * (ca + cb) + ca) * hw)..<((i + 1) * (ca + cb) * hw), with: b.data[(i * cb * hw)..<((i + 1) * cb * hw)])
+        }
+        return out
+    }
+
+    /// The gradient of a concatenation split back into its two parts (`ca` channels first).
+    public static func split(_ g: Tensor, first ca: Int) -> (Tensor, Tensor) {
+        let (n, c, hw) = (g.shape[0], g.shape[1], g.shape[2] * g.shape[3])
+        var a = Tensor(shape: [n, ca, g.shape[2], g.shape[3]]), b = Tensor(shape: [n, c - ca, g.shape[2], g.shape[3]])
+        for i in 0..<n {
+            a.data.replaceSubrange((i * ca * hw)..<((i + 1) * ca * hw), with: g.data[(i * c * hw)..<((i * c + ca) * hw)])
+            b.data.replaceSubrange((i * (c - ca) * hw)..<((i + 1) * (c - ca) * hw), with: g.data[((i * c + ca) * hw)..<((i + 1) * c * hw)])
+        }
+        return (a, b)
+    }
+}
