@@ -1,0 +1,60 @@
+import CohortNN
+import CohortTensor
+import CohortTestSupport
+import Foundation
+import XCTest
+
+final class CheckpointTests: XCTestCase {
+    private func filled(_ model: Module) -> Module {
+        for (k, entry) in model.state.enumerated() {
+            let counter = entry.parameter.role == .batchCount
+            for i in entry.parameter.value.data.indices { entry.parameter.value.data[i] = counter ? Float(k) : Float(sin(Double(i) + Double(k))) }
+        }
+        return model
+    }
+
+    func testARoundTripRestoresEveryTensorAndTheMetadata() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("model.safetensors")
+        let model = filled(PaperModels.mammoCNN(channels: 1, height: 32, width: 32))
+        try Checkpoint(model: model, metadata: ["architecture": "mammo-cnn", "classes": "benign,malignant"]).write(to: path)
+        let copy = PaperModels.mammoCNN(channels: 1, height: 32, width: 32)
+        let read = try Checkpoint.read(from: path)
+        try read.load(into: copy, architecture: "mammo-cnn")
+        XCTAssertEqual(copy.state.map(\.parameter.value), model.state.map(\.parameter.value))
+        XCTAssertEqual(read.metadata["classes"], "benign,malignant")
+        XCTAssertEqual(read.metadata["format_version"], Checkpoint.formatVersion)
+        // Deterministic bytes: writing the same state twice gives the same file.
+        try Checkpoint(model: model, metadata: ["architecture": "mammo-cnn", "classes": "benign,malignant"]).write(to: path + "2")
+        XCTAssertEqual(FileManager.default.contents(atPath: path), FileManager.default.contents(atPath: path + "2"))
+    }
+
+    func testMismatchesAreNamed() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("model.safetensors")
+        try Checkpoint(model: filled(PaperModels.simpleCNN(channels: 3, height: 16, width: 16, classes: 3)), metadata: ["architecture": "simple-cnn"]).write(to: path)
+        let checkpoint = try Checkpoint.read(from: path)
+        XCTAssertThrowsError(try checkpoint.load(into: PaperModels.simpleCNN(channels: 3, height: 16, width: 16, classes: 2))) {
+            XCTAssertTrue("\($0)".contains("classifier.5.weight is [3, 128] in the file but [2, 128] in the model"), "\($0)")
+        }
+        XCTAssertThrowsError(try checkpoint.load(into: PaperModels.paperCNN(channels: 3, height: 16, width: 16, classes: 2), architecture: "paper-cnn")) {
+            XCTAssertTrue("\($0)".contains("'simple-cnn' model, not 'paper-cnn'"), "\($0)")
+        }
+        try Data("not a checkpoint".utf8).write(to: URL(fileURLWithPath: folder.file("bad.safetensors")))
+        XCTAssertThrowsError(try Checkpoint.read(from: folder.file("bad.safetensors")))
+    }
+
+    func testTorchvisionStyleFilesWithInt64CountersLoad() throws {
+        let folder = try TemporaryFolder()
+        let model = filled(ResNet.make(depth: 18, channels: 3, classes: 4))
+        try Checkpoint(model: model, metadata: [:]).write(to: folder.file("r.safetensors"))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: folder.file("r.safetensors")))
+        let headerLength = bytes.prefix(8).withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
+        let header = String(decoding: bytes.subdata(in: 8..<(8 + headerLength)), as: UTF8.self)
+        XCTAssertTrue(header.contains("\"bn1.num_batches_tracked\":{\"data_offsets\""))
+        XCTAssertTrue(header.contains("\"dtype\":\"I64\""))
+        let copy = ResNet.make(depth: 18, channels: 3, classes: 4)
+        try Checkpoint.read(from: folder.file("r.safetensors")).load(into: copy)
+        XCTAssertEqual(copy.state.map(\.parameter.value), model.state.map(\.parameter.value))
+    }
+}
