@@ -123,6 +123,23 @@ final class GradientCheckTests: XCTestCase {
         XCTAssertEqual(y.shape, x.shape)
     }
 
+    func testDenseBlockGradientsAlongARandomDirection() {
+        let block = DenseBlock(layers: 2, input: 3, growth: 2, bottleneck: 2)
+        for (_, p) in block.state where p.isTrainable { for i in p.value.data.indices { p.value.data[i] = 0.5 * random() + (p.role == .normWeight ? 1 : 0) } }
+        let x = randomTensor([2, 3, 4, 4])
+        let y = block.forward(x, training: false)
+        let g = randomTensor(y.shape), d = randomTensor(x.shape)
+        let gx = block.backward(g)
+        func objective(_ t: Float) -> Double {
+            var moved = x
+            for i in moved.data.indices { moved.data[i] += t * d.data[i] }
+            return zip(block.forward(moved, training: false).data, g.data).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+        }
+        let numeric = (objective(1e-3) - objective(-1e-3)) / 2e-3
+        XCTAssertEqual(zip(gx.data, d.data).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }, numeric, accuracy: 0.02 * max(1, abs(numeric)))
+        XCTAssertEqual(y.shape, [2, 7, 4, 4], "input channels plus two layers of growth 2")
+    }
+
     func testActivationGradients() {
         check(ReLU(), input: [3, 10])
         check(ReLU(cap: 0.5), input: [3, 10])

@@ -151,6 +151,10 @@ final class ParityTests: XCTestCase {
         try runParity("mobilenet-v2", trainMode: false) { r in MobileNetV2.make(channels: r.input_shape[1], classes: r.classes, dropout: 0) }
     }
 
+    func testDenseNet121MatchesPyTorch() throws {
+        try runParity("densenet121", trainMode: false) { r in DenseNet.make121(channels: r.input_shape[1], classes: r.classes) }
+    }
+
     override class func tearDown() {
         for (what, error) in worst.sorted(by: { $0.key < $1.key }) { print(String(format: "parity %@: worst relative error %.2e", what, error)) }
         super.tearDown()
