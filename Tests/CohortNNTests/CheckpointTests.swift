@@ -58,3 +58,29 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(copy.state.map(\.parameter.value), model.state.map(\.parameter.value))
     }
 }
+
+final class ModelZooTests: XCTestCase {
+    func testEveryZooModelBuildsAndRunsOnASmallInput() throws {
+        for name in ModelZoo.names {
+            let channels = name == "mammo-cnn" || name == "unet" ? 1 : 3
+            let model = try ModelZoo.make(name, channels: channels, height: 32, width: 32, classes: 3)
+            let out = model.forward(Tensor(shape: [1, channels, 32, 32], repeating: 0.5), training: false)
+            let expected = name == "unet" ? [1, 3, 32, 32] : name == "mammo-cnn" ? [1, 1] : [1, 3]
+            XCTAssertEqual(out.shape, expected, name)
+        }
+        XCTAssertThrowsError(try ModelZoo.make("vgg16", channels: 3, height: 32, width: 32, classes: 2))
+    }
+
+    func testFineTuningLoadsAllButAHeadOfAnotherClassCount() throws {
+        let folder = try TemporaryFolder()
+        let pretrained = ResNet.make(depth: 18, channels: 3, classes: 10)
+        for entry in pretrained.state { for i in entry.parameter.value.data.indices { entry.parameter.value.data[i] = entry.parameter.role == .batchCount ? 1 : 0.01 } }
+        try Checkpoint(model: pretrained, metadata: ["architecture": "resnet18"]).write(to: folder.file("p.safetensors"))
+        let model = ResNet.make(depth: 18, channels: 3, classes: 3)
+        let skipped = try Checkpoint.read(from: folder.file("p.safetensors")).loadForFineTuning(into: model)
+        XCTAssertEqual(skipped, ["fc.weight", "fc.bias"])
+        XCTAssertEqual(model.state.first { $0.name == "conv1.weight" }?.parameter.value.data.first, 0.01)
+        XCTAssertThrowsError(try Checkpoint.read(from: folder.file("p.safetensors")).loadForFineTuning(into: ResNet.make(depth: 18, channels: 1, classes: 3)),
+                             "a different input channel count is not a head difference")
+    }
+}
