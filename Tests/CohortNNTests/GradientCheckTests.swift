@@ -87,6 +87,8 @@ final class GradientCheckTests: XCTestCase {
         check(AvgPool2d(2), input: [2, 2, 6, 6])
         check(GlobalAveragePool(), input: [2, 3, 4, 5])
         check(ConvTranspose2d(3, 2, kernel: 2, stride: 2), input: [2, 3, 3, 3])
+        check(Upsample(scale: 2), input: [1, 2, 3, 3])
+        check(Upsample(scale: 2, mode: .bilinear), input: [1, 2, 3, 4])
         check(ConvTranspose2d(2, 3, kernel: 3, stride: 2, padding: 1), input: [1, 2, 4, 4])
     }
 
@@ -170,6 +172,13 @@ final class GradientCheckTests: XCTestCase {
                 - binaryCrossEntropyWithLogits(minus, targets: targets, positiveWeight: 2).value) / 2e-3
             XCTAssertEqual(Double(bce.gradient.data[i]), numeric, accuracy: 1e-3)
         }
+    }
+
+    func testBilinearUpsamplingMatchesPyTorchsConvention() {
+        // torch: F.interpolate(tensor([[[[0., 1.]]]]), scale_factor=2, mode="bilinear", align_corners=False)
+        // gives rows of [0, 0.25, 0.75, 1].
+        let out = Upsample(scale: 2, mode: .bilinear).forward(Tensor(shape: [1, 1, 1, 2], data: [0, 1]), training: false)
+        XCTAssertEqual(Array(out.data.prefix(4)), [0, 0.25, 0.75, 1])
     }
 
     func testCrossEntropyMatchesHandComputedValues() {
