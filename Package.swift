@@ -50,6 +50,7 @@ let package = Package(
         // Compute targets are optimised in every configuration: their reference loops are ~100x slower at -Onone.
         .target(name: "CohortTensor", swiftSettings: optimized),
         .target(name: "CohortNN", dependencies: ["CohortTensor"], swiftSettings: optimized),
+        .target(name: "CohortTraining", dependencies: ["CohortNN", "CohortTensor", "CohortData", "CohortCatalog", "CohortMetrics", "CohortCore"]),
         .target(name: "CohortReport", dependencies: ["CohortMetrics", "CohortCore", "CohortCatalog"]),
         .target(
             name: "CohortData",
@@ -58,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "cohort",
             dependencies: [
-                "CohortCore", "CohortImageIO", "CohortCatalog", "CohortData", "CohortMetrics", "CohortReport",
+                "CohortCore", "CohortImageIO", "CohortCatalog", "CohortData", "CohortMetrics", "CohortReport", "CohortTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,6 +81,7 @@ let package = Package(
         .testTarget(name: "CohortMetricsTests", dependencies: ["CohortMetrics", "CohortCore", "CohortTestSupport"]),
         .testTarget(name: "CohortReportTests", dependencies: ["CohortReport", "CohortMetrics", "CohortTestSupport"], exclude: ["Golden"]),
         .testTarget(name: "CohortNNTests", dependencies: ["CohortNN", "CohortTensor", "CohortTestSupport"]),
+        .testTarget(name: "CohortTrainingTests", dependencies: ["CohortTraining", "CohortNN", "CohortData", "CohortCatalog", "CohortCore", "CohortImageIO", "CohortTestSupport"]),
         .testTarget(name: "cohortTests", dependencies: ["CohortTestSupport", "CohortImageIO"]),
     ],
     swiftLanguageModes: [.v5],

@@ -15,7 +15,51 @@ enum CatalogSchema {
         migrator.registerMigration("v2 splits and their assignments") { db in
             try createSplits(db)
         }
+        migrator.registerMigration("v3 training runs, per-epoch history and predictions") { db in
+            try createRuns(db)
+        }
         return migrator
+    }
+
+    private static func createRuns(_ db: Database) throws {
+        try db.create(table: "run") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("name", .text).notNull()
+            t.column("kind", .text).notNull()            // train | score
+            t.column("configuration", .text).notNull()   // the full configuration, JSON
+            t.column("splitName", .text)
+            t.column("task", .text)
+            t.column("model", .text)
+            t.column("seed", .integer)
+            t.column("toolVersion", .text).notNull()
+            t.column("inputHash", .text)                 // SHA-256 over the image digests used
+            t.column("folder", .text)                    // checkpoints and CSVs
+            t.column("status", .text).notNull()          // running | finished | stopped | failed
+            t.column("bestEpoch", .integer)
+            t.column("startedAt", .text).notNull()
+            t.column("finishedAt", .text)
+        }
+        try db.create(table: "runEpoch") { t in
+            t.belongsTo("run", onDelete: .cascade).notNull()
+            t.column("epoch", .integer).notNull()
+            t.column("phase", .text).notNull()           // train | validation
+            t.column("loss", .double).notNull()
+            t.column("accuracy", .double)
+            t.column("precision", .double)
+            t.column("recall", .double)
+            t.column("f1", .double)
+            t.column("auc", .double)
+            t.column("learningRate", .double)
+            t.column("seconds", .double)
+            t.primaryKey(["runId", "epoch", "phase"])
+        }
+        try db.create(table: "prediction") { t in
+            t.belongsTo("run", onDelete: .cascade).notNull()
+            t.belongsTo("image", onDelete: .cascade).notNull()
+            t.column("label", .text)
+            t.column("scores", .text).notNull()          // comma-separated class probabilities
+            t.primaryKey(["runId", "imageId"])
+        }
     }
 
     private static func createSplits(_ db: Database) throws {

@@ -87,7 +87,8 @@ final class CatalogImportTests: XCTestCase {
         let folder = try TemporaryFolder()
         let catalog = try Catalog(path: folder.file("c.sqlite"))
         XCTAssertEqual(try catalog.appliedMigrations(), ["v1 patients, studies, series, files, images, labels, masks, runs, failures",
-                                                        "v2 splits and their assignments"])
+                                                        "v2 splits and their assignments",
+                                                        "v3 training runs, per-epoch history and predictions"])
         let journal = try catalog.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         XCTAssertEqual(journal, "wal")
     }

@@ -49,6 +49,9 @@ public final class Dropout: Module {
 
     public var state: [(name: String, parameter: Parameter)] { [] }
 
+    /// Restarts the mask generator (the trainer does this per epoch for exact resumes).
+    public func reseed(_ seed: UInt64) { generator = SplitMixRandom(seed: seed) }
+
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         guard training, p > 0 else { mask = []; return x }
         let scale = 1 / (1 - p)

@@ -7,8 +7,10 @@ public final class Adam {
     public var learningRate: Float
     public let beta1: Float, beta2: Float, eps: Float, weightDecay: Float, decoupled: Bool
     public let parameters: [Parameter]
-    private var m: [[Float]], v: [[Float]]
-    public private(set) var step = 0
+    /// First and second moment estimates per parameter (saved with resumable checkpoints).
+    public var m: [[Float]], v: [[Float]]
+    /// Updates done so far.
+    public var step = 0
 
     public init(parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
                 weightDecay: Float = 0, decoupled: Bool = false) {
@@ -42,8 +44,9 @@ public final class SGD {
     public var learningRate: Float
     public let momentum: Float, nesterov: Bool, weightDecay: Float
     public let parameters: [Parameter]
-    private var velocity: [[Float]]
-    private var started = false
+    /// Momentum buffers per parameter (saved with resumable checkpoints).
+    public var velocity: [[Float]]
+    public var started = false
 
     public init(parameters: [Parameter], learningRate: Float, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
         self.parameters = parameters

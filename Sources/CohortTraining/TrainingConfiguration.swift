@@ -1,0 +1,34 @@
+import CohortData
+import Foundation
+
+/// Everything a training run needs, from flags or an experiment file; recorded with the run as JSON.
+public struct TrainingConfiguration: Sendable, Codable {
+    public var name = "run"
+    public var split = "main"
+    public var trainPartition = "train", validationPartition = "validation"
+    public var model = "simple-cnn"
+    public var epochs = 10
+    public var batchSize = 8
+    public var optimizer = "adam"          // adam | adamw | sgd
+    public var learningRate = 1e-3
+    public var weightDecay = 0.0
+    public var stepSize: Int? = nil        // StepLR step (epochs), with gamma
+    public var gamma = 0.1
+    public var patience: Int? = nil        // early stopping on validation loss
+    public var minimumEpochs = 1
+    public var restoreBest = true
+    public var classWeights = false        // inverse-frequency weights in the loss
+    public var seed: UInt64 = 0
+    public var threads = ProcessInfo.processInfo.activeProcessorCount
+    /// Preprocessing and augmentation are kept as their canonical text; the objects travel separately.
+    public var preprocessing = ""
+    public var augmentation = ""
+
+    public init() {}
+
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? String(decoding: encoder.encode(self), as: UTF8.self)) ?? "{}"
+    }
+}
