@@ -50,7 +50,7 @@ let package = Package(
         // Compute targets are optimised in every configuration: their reference loops are ~100x slower at -Onone.
         .target(name: "CohortTensor", swiftSettings: optimized),
         .target(name: "CohortNN", dependencies: ["CohortTensor"], swiftSettings: optimized),
-        .target(name: "CohortTraining", dependencies: ["CohortNN", "CohortTensor", "CohortData", "CohortCatalog", "CohortMetrics", "CohortCore"]),
+        .target(name: "CohortTraining", dependencies: ["CohortNN", "CohortTensor", "CohortData", "CohortCatalog", "CohortMetrics", "CohortCore", "Yams"]),
         .target(name: "CohortReport", dependencies: ["CohortMetrics", "CohortCore", "CohortCatalog"]),
         .target(
             name: "CohortData",

@@ -10,15 +10,15 @@ final class ProgressReporter {
     init(label: String) { self.label = label }
 
     /// Reports `done` of `total` items (and bytes, when known) after `elapsed` seconds.
-    func update(done: Int, total: Int, bytes: Int64 = 0, elapsed: Double) {
+    func update(done: Int, total: Int, bytes: Int64 = 0, elapsed: Double, detail: String? = nil) {
         let interval = isTerminal ? 0.1 : 5
         guard elapsed - lastPrint >= interval || done == total else { return }
         lastPrint = elapsed
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let remaining = rate > 0 ? Double(total - done) / rate : 0
         let megabytes = elapsed > 0 ? Double(bytes) / 1e6 / elapsed : 0
-        let stats = String(format: "%d/%d  %.1f files/s  %.1f MB/s  ETA %@", done, total, rate, megabytes,
-                           Self.duration(remaining))
+        let stats = detail.map { String(format: "%d/%d  %@  ETA %@", done, total, $0, Self.duration(remaining)) }
+            ?? String(format: "%d/%d  %.1f files/s  %.1f MB/s  ETA %@", done, total, rate, megabytes, Self.duration(remaining))
         if isTerminal {
             let width = 30
             let filled = total > 0 ? width * done / total : width

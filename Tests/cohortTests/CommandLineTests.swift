@@ -1,3 +1,5 @@
+import CohortCore
+import CohortImageIO
 import CohortTestSupport
 import Foundation
 import XCTest
@@ -118,5 +120,34 @@ final class CommandLineTests: XCTestCase {
         let preview = try run(["augment", "preview", "1", "--n", "4", "--out", folder.file("grid.png"), "--catalog", catalog])
         XCTAssertEqual(preview.status, 0, preview.err)
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.file("grid.png")))
+    }
+
+    func testTrainWritesCheckpointsAndHistoryAndResumes() throws {
+        let folder = try TemporaryFolder()
+        for i in 0..<24 {
+            let label = i % 2 == 0 ? "left" : "right"
+            var bytes = [UInt8](repeating: 20, count: 256)
+            let left = label == "left" ? 1 : 9
+            for y in 4..<9 { for x in left..<(left + 5) { bytes[y * 16 + x] = 220 } }
+            bytes[i] = 90  // distinct content per file
+            try PNGWriter.write(PixelArray(format: .uint8, frames: 1, rows: 16, columns: 16, samplesPerPixel: 1, bytes: bytes),
+                                to: folder.file("data/\(label)/\(i).png"))
+        }
+        let catalog = folder.file("c/c.sqlite")
+        XCTAssertEqual(try run(["import", folder.file("data"), "--catalog", catalog, "--labels-from-folders", "side", "--quiet"]).status, 0)
+        XCTAssertEqual(try run(["split", "create", "main", "--task", "side", "--ratios", "0.5,0.25,0.25", "--group", "none", "--catalog", catalog]).status, 0)
+        let first = try run(["train", "--catalog", catalog, "--split", "main", "--model", "simple-cnn", "--epochs", "2", "--size", "16",
+                             "--batch-size", "4", "--name", "t", "--quiet"])
+        XCTAssertEqual(first.status, 0, first.err)
+        XCTAssertTrue(first.out.contains("2 epoch(s)") && first.out.contains("best epoch"), first.out)
+        for file in ["best.safetensors", "last.safetensors", "history.csv", "resume.safetensors"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.file("c/runs/t/\(file)")), file)
+        }
+        let resumed = try run(["train", "--catalog", catalog, "--split", "main", "--model", "simple-cnn", "--epochs", "3", "--size", "16",
+                               "--batch-size", "4", "--name", "t", "--resume", "--quiet"])
+        XCTAssertEqual(resumed.status, 0, resumed.err)
+        XCTAssertTrue(resumed.out.contains("3 epoch(s)"), resumed.out)
+        let history = try String(contentsOfFile: folder.file("c/runs/t/history.csv"), encoding: .utf8)
+        XCTAssertEqual(history.split(separator: "\n").count, 1 + 6, "three epochs of train and validation rows")
     }
 }

@@ -1,0 +1,62 @@
+import Foundation
+import Yams
+
+extension TrainingConfiguration {
+    static let keys: Set<String> = ["name", "split", "train_partition", "validation_partition", "model", "epochs", "batch_size",
+                                    "optimizer", "learning_rate", "weight_decay", "step_size", "gamma", "patience", "min_epochs",
+                                    "restore_best", "class_weights", "seed"]
+
+    /// Reads the `training` section of an experiment file (other sections are ignored here); unknown keys are errors.
+    public static func load(yamlFile path: String) throws -> TrainingConfiguration {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw TrainingError(message: "cannot read the experiment file", path: path)
+        }
+        guard let root = try Yams.load(yaml: text) as? [String: Any], let t = root["training"] as? [String: Any] else { return TrainingConfiguration() }
+        if let unknown = Set(t.keys).subtracting(keys).sorted().first {
+            throw TrainingError(message: "unknown key training.\(unknown); known keys: \(keys.sorted().joined(separator: ", "))", path: path)
+        }
+        var c = TrainingConfiguration()
+        func int(_ k: String) throws -> Int? {
+            guard let v = t[k] else { return nil }
+            guard let i = v as? Int else { throw TrainingError(message: "training.\(k) must be an integer", path: path) }
+            return i
+        }
+        func double(_ k: String) throws -> Double? {
+            guard let v = t[k] else { return nil }
+            if let d = v as? Double { return d }
+            if let i = v as? Int { return Double(i) }
+            throw TrainingError(message: "training.\(k) must be a number", path: path)
+        }
+        c.name = t["name"] as? String ?? c.name
+        c.split = t["split"] as? String ?? c.split
+        c.trainPartition = t["train_partition"] as? String ?? c.trainPartition
+        c.validationPartition = t["validation_partition"] as? String ?? c.validationPartition
+        c.model = t["model"] as? String ?? c.model
+        c.epochs = try int("epochs") ?? c.epochs
+        c.batchSize = try int("batch_size") ?? c.batchSize
+        c.optimizer = t["optimizer"] as? String ?? c.optimizer
+        c.learningRate = try double("learning_rate") ?? c.learningRate
+        c.weightDecay = try double("weight_decay") ?? c.weightDecay
+        c.stepSize = try int("step_size") ?? c.stepSize
+        c.gamma = try double("gamma") ?? c.gamma
+        c.patience = try int("patience") ?? c.patience
+        c.minimumEpochs = try int("min_epochs") ?? c.minimumEpochs
+        c.restoreBest = t["restore_best"] as? Bool ?? c.restoreBest
+        c.classWeights = t["class_weights"] as? Bool ?? c.classWeights
+        c.seed = try int("seed").map { UInt64(bitPattern: Int64($0)) } ?? c.seed
+        guard ["adam", "adamw", "sgd"].contains(c.optimizer) else {
+            throw TrainingError(message: "training.optimizer is adam, adamw or sgd, not \(c.optimizer)", path: path)
+        }
+        return c
+    }
+}
+
+/// The one error type of training and scoring.
+public struct TrainingError: Error, CustomStringConvertible, Sendable {
+    public var message: String, path: String?
+    public init(message: String, path: String? = nil) {
+        self.message = message
+        self.path = path
+    }
+    public var description: String { path.map { "\($0): \(message)" } ?? message }
+}
