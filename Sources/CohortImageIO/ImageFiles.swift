@@ -8,10 +8,16 @@ public enum ImageFiles {
     /// DICOM: `DICM` at offset 128, or (without preamble) a plausible group 0002/0008 tag at offset 0.
     /// PNG: its 8-byte signature. TIFF: `II*\0`, `MM\0*` or the BigTIFF variants.
     public static func detectFormat(path: String) -> ImageFileFormat? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        let head = [UInt8](handle.readData(ofLength: 132))
-        return detectFormat(head: head)
+        // POSIX reads: Foundation's FileHandle traps on directories and unreadable special files.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        var head = [UInt8](repeating: 0, count: 132)
+        let count = head.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, 132) }
+        guard count > 0 else { return nil }
+        return detectFormat(head: Array(head.prefix(count)))
     }
 
     /// Detects the format from the first (up to 132) bytes of a file.

@@ -110,7 +110,11 @@ public final class Trainer {
     }
 
     private func metadata(classes: [String], epoch: Int) -> [String: String] {
-        ["architecture": configuration.model, "classes": classes.joined(separator: ","), "epoch": String(epoch),
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let preprocessingJSON = (try? String(decoding: encoder.encode(data.preprocessing), as: UTF8.self)) ?? ""
+        return ["architecture": configuration.model, "classes": classes.joined(separator: ","), "epoch": String(epoch),
+         "preprocessing_json": preprocessingJSON, "task_output": configuration.model == "mammo-cnn" ? "sigmoid" : "softmax",
          "preprocessing": data.preprocessing.canonicalDescription, "input": "\(data.preprocessing.outputChannels)x\(data.preprocessing.height)x\(data.preprocessing.width)"]
     }
 

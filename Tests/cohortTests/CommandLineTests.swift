@@ -149,5 +149,34 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(resumed.out.contains("3 epoch(s)"), resumed.out)
         let history = try String(contentsOfFile: folder.file("c/runs/t/history.csv"), encoding: .utf8)
         XCTAssertEqual(history.split(separator: "\n").count, 1 + 6, "three epochs of train and validation rows")
+
+        // Scoring: a folder with one broken file, whole and in two shards run as separate processes, merged.
+        let model = folder.file("c/runs/t/best.safetensors")
+        try folder.copy(TestPaths.fixture("bad/truncated.png"), to: "data/right/broken.png")
+        let whole = try run(["score", folder.file("data"), "--model", model, "--out", folder.file("s/all.csv"), "--tta", "--quiet"])
+        XCTAssertEqual(whole.status, 0, whole.err)
+        XCTAssertTrue(whole.out.contains("scored 24 image(s); 1 unreadable"), whole.out)
+        let csv = try String(contentsOfFile: folder.file("s/all.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.first, "path,label,p_left,p_right")
+        XCTAssertEqual(csv.count, 25)
+        let failures = try String(contentsOfFile: folder.file("s/all.failures.csv"), encoding: .utf8)
+        XCTAssertTrue(failures.contains("broken.png"))
+        for i in 0..<2 {
+            let part = try run(["score", folder.file("data"), "--model", model, "--out", folder.file("s/part\(i).csv"), "--tta", "--shard", "\(i)/2", "--quiet"])
+            XCTAssertEqual(part.status, 0, part.err)
+        }
+        XCTAssertEqual(try run(["merge", folder.file("s/part0.csv"), folder.file("s/part1.csv"), "--out", folder.file("s/merged.csv")]).status, 0)
+        XCTAssertEqual(try String(contentsOfFile: folder.file("s/merged.csv"), encoding: .utf8),
+                       try String(contentsOfFile: folder.file("s/all.csv"), encoding: .utf8), "shards merge to the unsharded result")
+        let partition = try run(["score", "--catalog", catalog, "--split", "main", "--partition", "test", "--model", model,
+                                 "--out", folder.file("s/test.csv"), "--quiet"])
+        XCTAssertEqual(partition.status, 0, partition.err)
+        XCTAssertTrue(try String(contentsOfFile: folder.file("s/test.csv"), encoding: .utf8).contains(",left,") , "catalog labels are written")
+    }
+
+    func testAnOutOfRangeShardIsRefused() throws {
+        let folder = try TemporaryFolder()
+        let result = try run(["score", folder.path, "--model", folder.file("missing.safetensors"), "--out", folder.file("o.csv"), "--shard", "3/2"])
+        XCTAssertNotEqual(result.status, 0)
     }
 }

@@ -15,6 +15,13 @@ public struct DatasetEntry: Sendable, Equatable {
     public var maskPaths: [String]
     /// Pixel digest (or file digest) of the image and its masks: the cache key's content part.
     public var contentKey: String
+    /// Study identity (catalog study id or Study Instance UID), for per-study aggregation of scores.
+    public var study: String? = nil
+
+    public init(imageId: Int64, path: String, label: Int?, laterality: String?, maskPaths: [String], contentKey: String, study: String? = nil) {
+        (self.imageId, self.path, self.label, self.laterality, self.maskPaths, self.contentKey, self.study) =
+            (imageId, path, label, laterality, maskPaths, contentKey, study)
+    }
 }
 
 /// The entries of a split partition (or of the whole catalog) and the class names of the task.
@@ -34,7 +41,7 @@ public struct CatalogDataset: Sendable {
         let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         return try catalog.read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT image.id, file.root, file.relativePath, image.laterality, label.value,
+                SELECT image.id, file.root, file.relativePath, image.laterality, label.value, image.studyId,
                        coalesce(image.pixelSha256, 'file:' || file.sha256) AS content,
                        (SELECT group_concat(mf.root || '/' || mf.relativePath, char(10)) FROM mask
                         JOIN image mi ON mi.id = mask.maskImageId JOIN file mf ON mf.id = mi.fileId
@@ -54,7 +61,7 @@ public struct CatalogDataset: Sendable {
                 let content = (row["content"] as String) + (maskContent.map { "|masks:" + $0 } ?? "")
                 return DatasetEntry(imageId: row["id"], path: (row["root"] as String) + "/" + (row["relativePath"] as String),
                                     label: (row["value"] as String?).flatMap { index[$0] }, laterality: row["laterality"],
-                                    maskPaths: masks, contentKey: content)
+                                    maskPaths: masks, contentKey: content, study: (row["studyId"] as Int64?).map { "study-\($0)" })
             }
             return CatalogDataset(entries: entries, classes: classes)
         }

@@ -1,0 +1,107 @@
+import CohortCore
+import CohortData
+import CohortImageIO
+import CohortNN
+import CohortTensor
+import Foundation
+
+/// One scored image.
+public struct ScoredImage: Sendable {
+    public var entry: DatasetEntry
+    /// Class probabilities, in the checkpoint's class order.
+    public var probabilities: [Double]
+}
+
+/// Scores images with a checkpoint: preprocessing as recorded in it, batches on all cores, optional flip
+/// test-time augmentation; unreadable files are collected, never fatal.
+public struct Scorer {
+    public let model: Module
+    public let classes: [String]
+    public let preprocessing: Preprocessing
+    let sigmoidOutput: Bool
+
+    /// Loads `checkpoint` (written by `cohort train`).
+    public init(checkpoint path: String) throws {
+        let checkpoint: Checkpoint
+        do { checkpoint = try Checkpoint.read(from: path) } catch { throw TrainingError(message: "\(error)", path: path) }
+        let m = checkpoint.metadata
+        guard let architecture = m["architecture"], let classList = m["classes"], let json = m["preprocessing_json"],
+              let settings = try? JSONDecoder().decode(Preprocessing.self, from: Data(json.utf8)) else {
+            throw TrainingError(message: "the checkpoint lacks Cohort's metadata (architecture, classes, preprocessing); was it written by cohort train?", path: path)
+        }
+        preprocessing = settings
+        classes = classList.split(separator: ",").map(String.init)
+        sigmoidOutput = m["task_output"] == "sigmoid"
+        model = try ModelZoo.make(architecture, channels: settings.outputChannels, height: settings.height, width: settings.width,
+                                  classes: classes.count)
+        try checkpoint.load(into: model, architecture: architecture)
+    }
+
+    /// Scores `entries` in batches of `batchSize`; returns scores in input order and the failures.
+    public func score(_ entries: [DatasetEntry], batchSize: Int = 16, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                      flipAugmentation: Bool = false, progress: (Int, Int) -> Void = { _, _ in }) -> (scored: [ScoredImage], failures: [(path: String, message: String)]) {
+        let provider = SampleProvider(preprocessing: preprocessing, cache: nil)
+        var scored: [ScoredImage] = [], failures: [(String, String)] = []
+        var done = 0
+        for start in stride(from: 0, to: entries.count, by: max(batchSize, 1)) {
+            let batch = Array(entries[start..<min(start + batchSize, entries.count)])
+            var prepared = [Result<Sample, Error>](repeating: .failure(TrainingError(message: "not prepared")), count: batch.count)
+            prepared.withUnsafeMutableBufferPointer { out in
+                let slots = out
+                DispatchQueue.concurrentPerform(iterations: batch.count) { i in
+                    slots[i] = Result {
+                        var sample = try provider.prepared(batch[i])
+                        sample.image = provider.preprocessor.finish(sample.image)
+                        return sample
+                    }
+                }
+            }
+            var good: [(DatasetEntry, Sample)] = []
+            for (entry, result) in zip(batch, prepared) {
+                switch result {
+                case .success(let s): good.append((entry, s))
+                case .failure(let error): failures.append((entry.path, "\(error)"))
+                }
+            }
+            if !good.isEmpty {
+                var probabilities = predict(good.map(\.1))
+                if flipAugmentation {
+                    let flipped = predict(good.map { pair in
+                        var s = pair.1
+                        s.image = Resampling.flippedHorizontally(s.image)
+                        return s
+                    })
+                    probabilities = zip(probabilities, flipped).map { a, b in zip(a, b).map { ($0 + $1) / 2 } }
+                }
+                scored += zip(good, probabilities).map { ScoredImage(entry: $0.0.0, probabilities: $0.1) }
+            }
+            done += batch.count
+            progress(done, entries.count)
+        }
+        return (scored, failures)
+    }
+
+    private func predict(_ samples: [Sample]) -> [[Double]] {
+        let logits = model.forward(BatchTensors.images(samples), training: false)
+        return Trainer.probabilities(logits, binary: sigmoidOutput, classes: sigmoidOutput ? 1 : classes.count)
+    }
+
+    /// Entries for every image file under `folder` (no catalog): laterality and study from DICOM headers.
+    public static func entries(folder: String) -> [DatasetEntry] {
+        let base = URL(fileURLWithPath: folder).standardizedFileURL.path
+        let paths = (FileManager.default.enumerator(atPath: base)?.allObjects as? [String] ?? []).sorted()
+            .map { base + "/" + $0 }.filter { ImageFiles.detectFormat(path: $0) != nil }
+        var options = ReadOptions()
+        options.readPixels = false
+        return paths.enumerated().map { index, path in
+            let metadata = try? ImageFiles.read(path: path, options: options).metadata
+            return DatasetEntry(imageId: Int64(index), path: path, label: nil, laterality: metadata?.laterality, maskPaths: [],
+                                contentKey: "file:" + path, study: metadata?.studyInstanceUID)
+        }
+    }
+
+    /// The `index`-th of `count` shards of `entries` (every count-th entry, so shards are balanced).
+    public static func shard(_ entries: [DatasetEntry], index: Int, count: Int) -> [DatasetEntry] {
+        entries.enumerated().filter { $0.offset % count == index }.map(\.element)
+    }
+}

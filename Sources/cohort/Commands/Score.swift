@@ -1,0 +1,167 @@
+import ArgumentParser
+import CohortCatalog
+import CohortData
+import CohortTraining
+import Foundation
+
+/// `cohort score`: probabilities for a catalog partition or a folder of studies.
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score images with a trained checkpoint and write per-image probabilities (and per breast and study) to CSV.",
+        discussion: """
+            Either a folder (no catalog needed; DICOM, PNG and TIFF found by content) or a catalog split partition \
+            (--split, --partition; predictions are also stored in the catalog). Preprocessing is the one recorded in \
+            the checkpoint. Unreadable files are listed in OUT.failures.csv and skipped. With --shard I/N only every \
+            N-th image from the I-th is scored; without it the shard comes from Slurm (SLURM_ARRAY_TASK_ID and \
+            SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX and COHORT_SHARD_COUNT). \
+            `cohort merge` joins shard outputs.
+
+            Examples:
+              cohort score exams/ --model runs/cnn/best.safetensors --out scores.csv --tta
+              cohort score --catalog c.sqlite --split main --partition test --model best.safetensors --out test.csv
+            """
+    )
+
+    @Argument(help: "Folder of images to score (omit with --split).") var folder: String?
+    @Option(name: .customLong("model"), help: ArgumentHelp("Checkpoint written by cohort train.", valueName: "checkpoint")) var checkpoint: String
+    @Option(help: "Output CSV.") var out: String
+    @Option(help: "Catalog split to score (with --partition).") var split: String?
+    @Option(help: "Partition of the split.") var partition = "test"
+    @Option(help: "Catalog file (only with --split).") var catalog: String = Catalog.defaultPath
+    @Flag(help: "Test-time augmentation: average with the horizontally flipped image.") var tta = false
+    @Option(help: "Aggregate per breast and per study by max or mean.") var aggregate = "max"
+    @Option(help: ArgumentHelp("Score shard I of N (0-based), e.g. 2/8.", valueName: "I/N")) var shard: String?
+    @Option(help: "Images per batch.") var batchSize = 16
+    @Flag(help: "No progress output.") var quiet = false
+
+    func run() throws {
+        guard (folder == nil) != (split == nil) else { throw ValidationError("give a folder to score, or --split (and --partition) of a catalog") }
+        guard ["max", "mean"].contains(aggregate) else { throw ValidationError("--aggregate is max or mean") }
+        let scorer = try Scorer(checkpoint: checkpoint)
+        var entries: [DatasetEntry]
+        var labels: [String] = []
+        var store: (Catalog, Int64)?
+        if let split {
+            let c = try Catalog(path: catalog)
+            let dataset = try CatalogDataset.load(catalog: c, split: split, partition: partition).withoutMasks()
+            entries = dataset.entries
+            labels = dataset.classes
+            let run = try RunStore(catalog: c).begin(name: "score " + (checkpoint as NSString).lastPathComponent, kind: "score",
+                                                     configuration: "{\"checkpoint\":\"\(checkpoint)\",\"tta\":\(tta)}", split: split, task: nil,
+                                                     model: nil, seed: nil, inputHash: nil, folder: nil)
+            store = (c, run)
+        } else {
+            entries = Scorer.entries(folder: folder!)
+        }
+        let (index, count) = try ShardSpec.resolve(shard)
+        entries = Scorer.shard(entries, index: index, count: count)
+        let outFolder = (out as NSString).deletingLastPathComponent
+        if !outFolder.isEmpty { try FileManager.default.createDirectory(atPath: outFolder, withIntermediateDirectories: true) }
+        let bar = ProgressReporter(label: "score")
+        let start = Date()
+        let (scored, failures) = scorer.score(entries, batchSize: batchSize, flipAugmentation: tta) { done, total in
+            if !quiet { bar.update(done: done, total: total, elapsed: Date().timeIntervalSince(start)) }
+        }
+        bar.finish()
+        try ScoreCSV.write(scored, classes: scorer.classes, labels: labels, failures: failures, aggregate: aggregate, to: out)
+        if let (c, run) = store {
+            try RunStore(catalog: c).storePredictions(run: run, scored.map { s in
+                (s.entry.imageId, s.entry.label.flatMap { labels.indices.contains($0) ? labels[$0] : nil }, s.probabilities)
+            })
+            try RunStore(catalog: c).finish(run: run, status: "finished", bestEpoch: nil)
+        }
+        print("scored \(scored.count) image(s)\(count > 1 ? " (shard \(index)/\(count))" : ""); \(failures.count) unreadable (listed in \(ScoreCSV.sibling(out, "failures")))")
+        print("wrote \(out)")
+    }
+}
+
+/// Shard selection from the flag or the batch system's environment.
+enum ShardSpec {
+    static func resolve(_ flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (Int, Int) {
+        if let flag {
+            let parts = flag.split(separator: "/").compactMap { Int($0) }
+            guard parts.count == 2, parts[1] >= 1, (0..<parts[1]).contains(parts[0]) else {
+                throw ValidationError("--shard is I/N with 0 <= I < N, e.g. 0/4; got \(flag)")
+            }
+            return (parts[0], parts[1])
+        }
+        if let i = environment["SLURM_ARRAY_TASK_ID"].flatMap(Int.init), let n = environment["SLURM_ARRAY_TASK_COUNT"].flatMap(Int.init) {
+            let minimum = environment["SLURM_ARRAY_TASK_MIN"].flatMap(Int.init) ?? 0
+            return (i - minimum, n)
+        }
+        if let i = environment["JOB_COMPLETION_INDEX"].flatMap(Int.init) {
+            guard let n = environment["COHORT_SHARD_COUNT"].flatMap(Int.init) else {
+                throw ValidationError("JOB_COMPLETION_INDEX is set: also set COHORT_SHARD_COUNT to the Job's completions")
+            }
+            return (i, n)
+        }
+        return (0, 1)
+    }
+}
+
+/// Score CSVs: per image, per breast and per study.
+enum ScoreCSV {
+    static func sibling(_ path: String, _ suffix: String) -> String { (path as NSString).deletingPathExtension + "." + suffix + ".csv" }
+
+    static func field(_ text: String) -> String {
+        var value = text
+        if let first = value.first, "=+-@".contains(first) { value = "'" + value }
+        return value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
+    }
+
+    static func write(_ scored: [ScoredImage], classes: [String], labels: [String], failures: [(path: String, message: String)],
+                      aggregate: String, to path: String) throws {
+        let header = (["path", "label"] + classes.map { "p_" + $0 }).map(field).joined(separator: ",")
+        let rows = scored.sorted { $0.entry.path < $1.entry.path }.map { s -> String in
+            let label = s.entry.label.flatMap { labels.indices.contains($0) ? labels[$0] : nil } ?? ""
+            return ([field(s.entry.path), field(label)] + s.probabilities.map { String(format: "%.6f", $0) }).joined(separator: ",")
+        }
+        try (([header] + rows).joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        func grouped(_ key: (ScoredImage) -> String?) -> [String] {
+            var groups: [String: [[Double]]] = [:]
+            for s in scored { if let k = key(s) { groups[k, default: []].append(s.probabilities) } }
+            return groups.keys.sorted().map { k in
+                let rows = groups[k]!
+                let combined = classes.indices.map { c in aggregate == "max" ? rows.map { $0[c] }.max()! : rows.map { $0[c] }.reduce(0, +) / Double(rows.count) }
+                return ([field(k), String(rows.count)] + combined.map { String(format: "%.6f", $0) }).joined(separator: ",")
+            }
+        }
+        let groupHeader = (["group", "images"] + classes.map { "p_" + $0 }).map(field).joined(separator: ",")
+        let breasts = grouped { s in s.entry.study.flatMap { study in s.entry.laterality.map { "\(study) \($0)" } } }
+        let studies = grouped { $0.entry.study }
+        if !studies.isEmpty {
+            try (([groupHeader] + breasts).joined(separator: "\n") + "\n").write(toFile: sibling(path, "breast"), atomically: true, encoding: .utf8)
+            try (([groupHeader] + studies).joined(separator: "\n") + "\n").write(toFile: sibling(path, "study"), atomically: true, encoding: .utf8)
+        }
+        let failureRows = failures.map { "\(field($0.path)),\(field($0.message))" }
+        try ((["path,error"] + failureRows).joined(separator: "\n") + "\n").write(toFile: sibling(path, "failures"), atomically: true, encoding: .utf8)
+    }
+}
+
+/// `cohort merge`: joins shard outputs of `cohort score`.
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Join the CSV outputs of score shards into one file (same header; rows sorted; duplicates refused).")
+
+    @Argument(help: "Shard CSV files.") var inputs: [String]
+    @Option(help: "Merged CSV.") var out: String
+
+    func run() throws {
+        var header: String?, rows: [String] = [], seen = Set<String>()
+        for input in inputs {
+            guard let text = try? String(contentsOfFile: input, encoding: .utf8) else { throw ValidationError("\(input): cannot read") }
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            guard !lines.isEmpty else { continue }
+            let h = lines.removeFirst()
+            if let header, header != h { throw ValidationError("\(input): its header differs from the first file's (were the shards scored with the same model?)") }
+            header = h
+            for line in lines {
+                let key = String(line.split(separator: ",", maxSplits: 1).first ?? "")
+                guard seen.insert(key).inserted else { throw ValidationError("\(input): \(key) appears in two shards") }
+                rows.append(line)
+            }
+        }
+        guard let header else { throw ValidationError("no rows in the inputs") }
+        try (([header] + rows.sorted()).joined(separator: "\n") + "\n").write(toFile: out, atomically: true, encoding: .utf8)
+        print("merged \(rows.count) row(s) from \(inputs.count) file(s) into \(out)")
+    }
+}
