@@ -6,11 +6,12 @@ import XCTest
 
 /// End-to-end: the built `cohort` binary on fixtures, checking output and exit codes.
 final class CommandLineTests: XCTestCase {
-    private func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    private func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
         guard let binary = TestPaths.cohortBinary else { throw XCTSkip("cohort binary not built (run swift build)") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -166,6 +167,14 @@ final class CommandLineTests: XCTestCase {
             XCTAssertEqual(part.status, 0, part.err)
         }
         XCTAssertEqual(try run(["merge", folder.file("s/part0.csv"), folder.file("s/part1.csv"), "--out", folder.file("s/merged.csv")]).status, 0)
+        for (environment, label) in [(["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2"], "slurm"),
+                                     (["JOB_COMPLETION_INDEX": "1", "COHORT_SHARD_COUNT": "2"], "kubernetes")] {
+            let task = try run(["score", folder.file("data"), "--model", model, "--out", folder.file("s/\(label).csv"), "--tta", "--quiet"],
+                               environment: environment)
+            XCTAssertTrue(task.out.contains("(shard 1/2)"), task.out + task.err)
+            XCTAssertEqual(try String(contentsOfFile: folder.file("s/\(label).csv"), encoding: .utf8),
+                           try String(contentsOfFile: folder.file("s/part1.csv"), encoding: .utf8), "\(label) variables pick shard 1 of 2")
+        }
         XCTAssertEqual(try String(contentsOfFile: folder.file("s/merged.csv"), encoding: .utf8),
                        try String(contentsOfFile: folder.file("s/all.csv"), encoding: .utf8), "shards merge to the unsharded result")
         let partition = try run(["score", "--catalog", catalog, "--split", "main", "--partition", "test", "--model", model,
