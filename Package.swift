@@ -50,6 +50,9 @@ let package = Package(
         // Compute targets are optimised in every configuration: their reference loops are ~100x slower at -Onone.
         .target(name: "CohortTensor", swiftSettings: optimized),
         .target(name: "CohortNN", dependencies: ["CohortTensor"], swiftSettings: optimized),
+        // The same engine sources in float64 (symbolic links), for parity checks against PyTorch's float64 references.
+        .target(name: "CohortTensor64", swiftSettings: optimized + [.define("COHORT_DOUBLE")]),
+        .target(name: "CohortNN64", dependencies: ["CohortTensor64"], swiftSettings: optimized + [.define("COHORT_DOUBLE")]),
         .target(name: "CohortTraining", dependencies: ["CohortNN", "CohortTensor", "CohortData", "CohortCatalog", "CohortMetrics", "CohortCore", "Yams"]),
         .target(name: "CohortReport", dependencies: ["CohortMetrics", "CohortCore", "CohortCatalog"]),
         .target(
@@ -80,6 +83,8 @@ let package = Package(
         ),
         .testTarget(name: "CohortMetricsTests", dependencies: ["CohortMetrics", "CohortCore", "CohortTestSupport"]),
         .testTarget(name: "CohortReportTests", dependencies: ["CohortReport", "CohortMetrics", "CohortTestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "CohortNN64Tests", dependencies: ["CohortNN64", "CohortTensor64", "CohortTestSupport"],
+                    swiftSettings: [.define("COHORT_DOUBLE")]),
         .testTarget(name: "CohortNNTests", dependencies: ["CohortNN", "CohortTensor", "CohortTestSupport"]),
         .testTarget(name: "CohortTrainingTests", dependencies: ["CohortTraining", "CohortNN", "CohortData", "CohortCatalog", "CohortCore", "CohortImageIO", "CohortTestSupport"]),
         .testTarget(name: "cohortTests", dependencies: ["CohortTestSupport", "CohortImageIO"]),

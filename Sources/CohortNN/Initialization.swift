@@ -1,4 +1,8 @@
+#if COHORT_DOUBLE
+import CohortTensor64
+#else
 import CohortTensor
+#endif
 import Foundation
 
 /// Seeded initial weights: PyTorch's default for convolutions and linear layers (Kaiming uniform with
@@ -12,11 +16,11 @@ public enum WeightInitialization {
             switch p.role {
             case .weight(let f):
                 fanIn = f
-                let bound = Float(1 / Double(f).squareRoot())
-                for i in p.value.data.indices { p.value.data[i] = Float(generator.nextUnit() * 2 - 1) * bound }
+                let bound = Scalar(1 / Double(f).squareRoot())
+                for i in p.value.data.indices { p.value.data[i] = Scalar(generator.nextUnit() * 2 - 1) * bound }
             case .bias:
-                let bound = Float(1 / Double(fanIn).squareRoot())
-                for i in p.value.data.indices { p.value.data[i] = Float(generator.nextUnit() * 2 - 1) * bound }
+                let bound = Scalar(1 / Double(fanIn).squareRoot())
+                for i in p.value.data.indices { p.value.data[i] = Scalar(generator.nextUnit() * 2 - 1) * bound }
             case .normWeight, .runningVariance: for i in p.value.data.indices { p.value.data[i] = 1 }
             case .normBias, .runningMean, .batchCount: for i in p.value.data.indices { p.value.data[i] = 0 }
             }

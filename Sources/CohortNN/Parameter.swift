@@ -1,4 +1,8 @@
+#if COHORT_DOUBLE
+import CohortTensor64
+#else
 import CohortTensor
+#endif
 
 /// A named tensor of a model's state: a trainable parameter with its gradient, or a buffer (running
 /// statistics) that training updates without gradients. Shared by reference between a layer and optimizers.

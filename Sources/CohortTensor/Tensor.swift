@@ -6,10 +6,10 @@ public struct Tensor: Sendable, Equatable {
     /// Extent of each dimension.
     public var shape: [Int]
     /// `shape.product` values, C order.
-    public var data: [Float]
+    public var data: [Scalar]
 
     /// A tensor with the given values; `data.count` must equal the product of `shape`.
-    public init(shape: [Int], data: [Float]) {
+    public init(shape: [Int], data: [Scalar]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative extent in \(shape)")
         precondition(data.count == shape.reduce(1, *), "Tensor: \(data.count) values for shape \(shape)")
         self.shape = shape
@@ -17,8 +17,8 @@ public struct Tensor: Sendable, Equatable {
     }
 
     /// A tensor of `value` everywhere.
-    public init(shape: [Int], repeating value: Float = 0) {
-        self.init(shape: shape, data: [Float](repeating: value, count: shape.reduce(1, *)))
+    public init(shape: [Int], repeating value: Scalar = 0) {
+        self.init(shape: shape, data: [Scalar](repeating: value, count: shape.reduce(1, *)))
     }
 
     /// Number of values.

@@ -86,6 +86,7 @@ final class GradientCheckTests: XCTestCase {
         check(MaxPool2d(3, stride: 2, padding: 1), input: [1, 2, 6, 6], distinct: true)
         check(AvgPool2d(2), input: [2, 2, 6, 6])
         check(GlobalAveragePool(), input: [2, 3, 4, 5])
+        check(AdaptiveAvgPool2d(3, 2), input: [1, 2, 7, 5])
         check(ConvTranspose2d(3, 2, kernel: 2, stride: 2), input: [2, 3, 3, 3])
         check(Upsample(scale: 2), input: [1, 2, 3, 3])
         check(Upsample(scale: 2, mode: .bilinear), input: [1, 2, 3, 4])
@@ -172,6 +173,12 @@ final class GradientCheckTests: XCTestCase {
                 - binaryCrossEntropyWithLogits(minus, targets: targets, positiveWeight: 2).value) / 2e-3
             XCTAssertEqual(Double(bce.gradient.data[i]), numeric, accuracy: 1e-3)
         }
+    }
+
+    func testAdaptivePoolingUsesPyTorchsBins() {
+        // torch: F.adaptive_avg_pool2d(arange(5.).view(1, 1, 1, 5), (1, 3)) -> [0.5, 2.0, 3.5] (bins 0-1, 1-3, 3-4).
+        let out = AdaptiveAvgPool2d(1, 3).forward(Tensor(shape: [1, 1, 1, 5], data: [0, 1, 2, 3, 4]), training: false)
+        XCTAssertEqual(out.data, [0.5, 2, 3.5])
     }
 
     func testBilinearUpsamplingMatchesPyTorchsConvention() {

@@ -1,5 +1,10 @@
+#if COHORT_DOUBLE
+import CohortNN64
+import CohortTensor64
+#else
 import CohortNN
 import CohortTensor
+#endif
 import CohortTestSupport
 import Foundation
 import XCTest
@@ -51,14 +56,14 @@ final class ParityTests: XCTestCase {
                 case .batchCount: value = 0
                 case .weight(let fanIn): value = s / Double(fanIn).squareRoot()
                 }
-                p.value.data[i] = Float(value)
+                p.value.data[i] = Scalar(value)
             }
         }
     }
 
     private func input(_ shape: [Int]) -> Tensor {
         let count = shape.reduce(1, *)
-        return Tensor(shape: shape, data: (0..<count).map { Float(sin(0.11 * Double($0))) })
+        return Tensor(shape: shape, data: (0..<count).map { Scalar(sin(0.11 * Double($0))) })
     }
 
     /// |a - b| / max(|b|, floor): relative error with an absolute floor for values near zero.
@@ -72,27 +77,56 @@ final class ParityTests: XCTestCase {
     /// smooth input makes near-ties in max pooling that float32 rounding breaks differently. PyTorch itself in
     /// float32 is 98% off its own float64 reference on `features.1.weight` (norm 0.00895 vs 0.00451, measured with
     /// torch 2.x CPU); this engine is 5% off. Elsewhere gradients agree to 1e-3 or better.
-    private func gradientTolerance(_ name: String) -> Double { name == "mammo-cnn" ? 0.1 : 1e-3 }
+    private func gradientTolerance(_ name: String) -> Double {
+        #if COHORT_DOUBLE
+        return 2e-5  // resnet50's deep training-mode gradients are sensitive at 1e-5 even in float64
+        #else
+        return name == "mammo-cnn" ? 0.1 : 1e-3
+        #endif
+    }
+
+    /// Tolerance on logits, losses and statistics: 1e-4 in float32 (the target), 1e-5 in the float64
+    /// build (resnet50's training-mode outputs reach 7e-6).
+    private var valueTolerance: Double {
+        #if COHORT_DOUBLE
+        return 1e-5
+        #else
+        return 1e-4
+        #endif
+    }
 
     /// `trainMode`: compare the training-mode references too. For the ResNets at 64x64 with batch 2, the last
     /// stage normalises over 8 values per channel and training-mode outputs are chaotic in float32: PyTorch's own
     /// float32 run gives train logits 0.398, -0.335, ... against its float64 reference 0.067, -0.119, ... (resnet18,
     /// measured with torch 2.x CPU). Those models are compared in inference mode, and their backward pass is
     /// covered by the finite-difference checks of ``ResidualBlock``.
-    private func runParity(_ name: String, trainMode: Bool = true, build: (Reference) -> Module) throws {
+    private var adamTolerance: Double {
+        #if COHORT_DOUBLE
+        return 1e-5
+        #else
+        return 2e-3
+        #endif
+    }
+
+    private func runParity(_ name: String, trainMode requested: Bool = true, build: (Reference) -> Module) throws {
+        #if COHORT_DOUBLE
+        let trainMode = true  // float64 reproduces every training-mode reference
+        #else
+        let trainMode = requested
+        #endif
         let reference = try load(name)
         let model = build(reference)
         initialize(model, reference)
         let x = input(reference.input_shape)
         let evalLogits = model.forward(x, training: false)
-        for (a, e) in zip(evalLogits.data, reference.eval_logits) { check(Double(a), e, "\(name) eval logits", tolerance: 1e-4, floor: 1e-3) }
+        for (a, e) in zip(evalLogits.data, reference.eval_logits) { check(Double(a), e, "\(name) eval logits", tolerance: valueTolerance, floor: 1e-3) }
         guard trainMode else { return }
         let trainLogits = model.forward(x, training: true)
-        for (a, e) in zip(trainLogits.data, reference.train_logits) { check(Double(a), e, "\(name) train logits", tolerance: 1e-4, floor: 1e-3) }
+        for (a, e) in zip(trainLogits.data, reference.train_logits) { check(Double(a), e, "\(name) train logits", tolerance: valueTolerance, floor: 1e-3) }
         let loss = reference.loss == "bce"
-            ? binaryCrossEntropyWithLogits(trainLogits, targets: reference.labels.map(Float.init))
+            ? binaryCrossEntropyWithLogits(trainLogits, targets: reference.labels.map { Scalar($0) })
             : softmaxCrossEntropy(trainLogits, labels: reference.labels)
-        check(loss.value, reference.train_loss, "\(name) loss", tolerance: 1e-4, floor: 1e-6)
+        check(loss.value, reference.train_loss, "\(name) loss", tolerance: valueTolerance, floor: 1e-6)
         model.zeroGradients()
         _ = model.backward(loss.gradient)
         let state = Dictionary(uniqueKeysWithValues: model.state.map { ($0.name, $0.parameter) })
@@ -114,15 +148,18 @@ final class ParityTests: XCTestCase {
         }
         for (tensor, expected) in reference.running_stats_after_one_train_forward {
             let p = try XCTUnwrap(state[tensor], tensor)
-            for (i, v) in zip(expected.index, expected.value) { check(Double(p.value.data[i]), v, "\(name) running stats", tolerance: 1e-4, floor: 1e-3) }
+            for (i, v) in zip(expected.index, expected.value) { check(Double(p.value.data[i]), v, "\(name) running stats", tolerance: valueTolerance, floor: 1e-3) }
         }
         let before = Dictionary(uniqueKeysWithValues: model.state.map { ($0.name, $0.parameter.value) })
-        let adam = Adam(parameters: model.parameters, learningRate: Float(reference.adam_step.lr))
+        let adam = Adam(parameters: model.parameters, learningRate: Scalar(reference.adam_step.lr))
         adam.update()
+        // Adam's first step is -lr * g / (|g| + eps): where |g| is within a few orders of eps (1e-8) it amplifies
+        // rounding of g by up to 1/eps, so those elements (reference |g| < 1e-6) are left out.
         for (tensor, expected) in reference.adam_step.delta where !vanishing.contains(tensor) {
             let p = try XCTUnwrap(state[tensor], tensor)
-            for (i, v) in zip(expected.index, expected.value) {
-                check(Double(p.value.data[i] - before[tensor]!.data[i]), v, "\(name) adam step", tolerance: 2e-3, floor: 1e-6)
+            let gradients = reference.grads[tensor].map { Dictionary(zip($0.index, $0.value), uniquingKeysWith: { a, _ in a }) } ?? [:]
+            for (i, v) in zip(expected.index, expected.value) where abs(gradients[i] ?? 1) >= 1e-6 {
+                check(Double(p.value.data[i] - before[tensor]!.data[i]), v, "\(name) adam step", tolerance: adamTolerance, floor: 1e-6)
             }
         }
     }
@@ -163,14 +200,14 @@ final class ParityTests: XCTestCase {
         model.zeroGradients()
         let gx = model.backward(loss.gradient)
         var seed: UInt64 = 99
-        func direction(_ count: Int) -> [Float] {
-            (0..<count).map { _ in seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Float(Double(seed >> 11) * 0x1p-53 * 2 - 1) }
+        func direction(_ count: Int) -> [Scalar] {
+            (0..<count).map { _ in seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Scalar(Double(seed >> 11) * 0x1p-53 * 2 - 1) }
         }
         let dx = direction(x.count)
         let params = model.parameters
         let dp = params.map { direction($0.value.count) }
         let originals = params.map(\.value)
-        func objective(_ t: Float) -> Double {
+        func objective(_ t: Scalar) -> Double {
             var moved = x
             for i in moved.data.indices { moved.data[i] += t * dx[i] }
             for (k, p) in params.enumerated() { for i in p.value.data.indices { p.value.data[i] = originals[k].data[i] + t * dp[k][i] } }
@@ -179,7 +216,7 @@ final class ParityTests: XCTestCase {
         }
         // Richardson extrapolation of central differences at h and h/2 cancels the h^2 term; max pooling and
         // ReLU kinks crossed by the step are the remaining error (0.4% to 1.1% over seeds for ResNet18), hence 2%.
-        let h: Float = 2e-3
+        let h: Scalar = 2e-3
         let wide = (objective(h) - objective(-h)) / Double(2 * h), narrow = (objective(h / 2) - objective(-h / 2)) / Double(h)
         let numeric = (4 * narrow - wide) / 3
         var analytic = zip(gx.data, dx).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }

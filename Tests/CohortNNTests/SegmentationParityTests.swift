@@ -1,5 +1,10 @@
+#if COHORT_DOUBLE
+import CohortNN64
+import CohortTensor64
+#else
 import CohortNN
 import CohortTensor
+#endif
 import CohortTestSupport
 import Foundation
 import XCTest
@@ -22,16 +27,16 @@ final class SegmentationParityTests: XCTestCase {
             for i in p.value.data.indices {
                 let s = sin(0.37 * Double(i) + phase * Double(k))
                 switch p.role {
-                case .normWeight: p.value.data[i] = Float(1 + 0.1 * s)
-                case .normBias, .bias, .runningMean: p.value.data[i] = Float(0.1 * s)
-                case .runningVariance: p.value.data[i] = Float(1 + 0.5 * abs(s))
+                case .normWeight: p.value.data[i] = Scalar(1 + 0.1 * s)
+                case .normBias, .bias, .runningMean: p.value.data[i] = Scalar(0.1 * s)
+                case .runningVariance: p.value.data[i] = Scalar(1 + 0.5 * abs(s))
                 case .batchCount: p.value.data[i] = 0
-                case .weight(let fanIn): p.value.data[i] = Float(s / Double(fanIn).squareRoot())
+                case .weight(let fanIn): p.value.data[i] = Scalar(s / Double(fanIn).squareRoot())
                 }
             }
         }
         let count = shape.reduce(1, *)
-        let x = Tensor(shape: shape, data: (0..<count).map { Float(sin(0.11 * Double($0))) })
+        let x = Tensor(shape: shape, data: (0..<count).map { Scalar(sin(0.11 * Double($0))) })
         let (n, h, w) = (shape[0], shape[2], shape[3])
         var targets: [Int] = []
         for b in 0..<n { for y in 0..<h { for xx in 0..<w { targets.append(sin(0.05 * Double(y * w + xx) + 0.9 * Double(b)) > 0.3 ? 1 : 0) } } }
@@ -70,7 +75,7 @@ final class SegmentationParityTests: XCTestCase {
 
     func testDiceLossGradientAgreesWithFiniteDifferences() {
         var logits = Tensor(shape: [1, 2, 3, 3])
-        for i in logits.data.indices { logits.data[i] = Float(sin(Double(i) * 1.3)) }
+        for i in logits.data.indices { logits.data[i] = Scalar(sin(Double(i) * 1.3)) }
         let targets = [0, 1, 1, 0, 1, 0, 0, 1, 1]
         let result = softDiceLoss(logits, targets: targets)
         for i in logits.data.indices {

@@ -19,6 +19,7 @@ final class TrainingTests: XCTestCase {
         XCTAssertLessThan(run({ p in let o = Adam(parameters: [p], learningRate: 0.05); return o.update }, steps: 600), 1e-3)
         XCTAssertLessThan(run({ p in let o = Adam(parameters: [p], learningRate: 0.05, weightDecay: 1e-4, decoupled: true); return o.update }, steps: 600), 1e-2)
         XCTAssertLessThan(run({ p in let o = SGD(parameters: [p], learningRate: 0.1); return o.update }, steps: 200), 1e-4)
+        XCTAssertLessThan(run({ p in let o = AdaptiveRateSGD(parameters: [p], initialRate: 0.1, alpha: 0.01, gamma: 1); return o.update }, steps: 300), 1e-3)
         XCTAssertLessThan(run({ p in let o = SGD(parameters: [p], learningRate: 0.05, momentum: 0.9); return o.update }, steps: 300), 1e-4)
         XCTAssertLessThan(run({ p in let o = SGD(parameters: [p], learningRate: 0.05, momentum: 0.9, nesterov: true); return o.update }, steps: 300), 1e-4)
     }

@@ -1,11 +1,15 @@
+#if COHORT_DOUBLE
+import CohortTensor64
+#else
 import CohortTensor
+#endif
 import Foundation
 
 /// Element-wise activations with their derivatives, any shape: LeakyReLU (slope for x < 0), SiLU
 /// `x * sigmoid(x)` (Elfwing et al. 2018) and the logistic sigmoid.
 public final class Activation: Module {
     public enum Kind: Sendable, Equatable {
-        case leakyReLU(slope: Float)
+        case leakyReLU(slope: Scalar)
         case silu
         case sigmoid
     }
@@ -17,7 +21,7 @@ public final class Activation: Module {
 
     public var state: [(name: String, parameter: Parameter)] { [] }
 
-    @inline(__always) private static func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
+    @inline(__always) private static func sigmoid(_ x: Scalar) -> Scalar { 1 / (1 + exp(-x)) }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         input = x

@@ -1,17 +1,21 @@
+#if COHORT_DOUBLE
+import CohortTensor64
+#else
 import CohortTensor
+#endif
 
 /// Batch normalisation over `[N, C, H, W]` per channel (Ioffe & Szegedy 2015), as torch.nn.BatchNorm2d:
 /// training normalises with the batch mean and biased variance and updates the running estimates with
 /// `momentum` (unbiased variance); inference uses the running estimates.
 public final class BatchNorm2d: Module {
     public let channels: Int
-    public let eps: Float, momentum: Float
+    public let eps: Scalar, momentum: Scalar
     public let weight, bias, runningMean, runningVariance, batchCount: Parameter
     private var normalized = Tensor(shape: [0])
-    private var inverseStd: [Float] = []
+    private var inverseStd: [Scalar] = []
     private var trainedForward = false
 
-    public init(_ channels: Int, eps: Float = 1e-5, momentum: Float = 0.1) {
+    public init(_ channels: Int, eps: Scalar = 1e-5, momentum: Scalar = 0.1) {
         (self.channels, self.eps, self.momentum) = (channels, eps, momentum)
         weight = Parameter(Tensor(shape: [channels], repeating: 1), role: .normWeight)
         bias = Parameter(Tensor(shape: [channels]), role: .normBias)
@@ -28,19 +32,19 @@ public final class BatchNorm2d: Module {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.shape.count == 4 && x.shape[1] == channels, "BatchNorm2d: input \(x.shape), expected [N, \(channels), H, W]")
         let (n, hw) = (x.shape[0], x.shape[2] * x.shape[3])
-        let m = Float(n * hw)
+        let m = Scalar(n * hw)
         var out = x
         normalized = x
-        inverseStd = [Float](repeating: 0, count: channels)
+        inverseStd = [Scalar](repeating: 0, count: channels)
         trainedForward = training
         for c in 0..<channels {
-            var mean: Float, variance: Float
+            var mean: Scalar, variance: Scalar
             if training {
                 var sum: Double = 0, squares: Double = 0
                 for b in 0..<n { for i in 0..<hw { let v = Double(x.data[(b * channels + c) * hw + i]); sum += v; squares += v * v } }
                 let mu = sum / Double(m)
-                mean = Float(mu)
-                variance = Float(max(squares / Double(m) - mu * mu, 0))
+                mean = Scalar(mu)
+                variance = Scalar(max(squares / Double(m) - mu * mu, 0))
                 let unbiased = m > 1 ? variance * m / (m - 1) : variance
                 runningMean.value.data[c] = (1 - momentum) * runningMean.value.data[c] + momentum * mean
                 runningVariance.value.data[c] = (1 - momentum) * runningVariance.value.data[c] + momentum * unbiased
@@ -66,7 +70,7 @@ public final class BatchNorm2d: Module {
 
     public func backward(_ gy: Tensor) -> Tensor {
         let (n, hw) = (gy.shape[0], gy.shape[2] * gy.shape[3])
-        let m = Float(n * hw)
+        let m = Scalar(n * hw)
         var gx = Tensor(shape: gy.shape)
         for c in 0..<channels {
             // Double sums: the terms largely cancel, and float32 sums over a whole channel lose digits.
@@ -78,7 +82,7 @@ public final class BatchNorm2d: Module {
                     sumGX64 += Double(gy.data[k]) * Double(normalized.data[k])
                 }
             }
-            let sumG = Float(sumG64), sumGX = Float(sumGX64)
+            let sumG = Scalar(sumG64), sumGX = Scalar(sumGX64)
             weight.gradient.data[c] += sumGX
             bias.gradient.data[c] += sumG
             let scale = weight.value.data[c] * inverseStd[c]

@@ -1,4 +1,8 @@
+#if COHORT_DOUBLE
+import CohortTensor64
+#else
 import CohortTensor
+#endif
 
 /// 2-D convolution (cross-correlation, as PyTorch): input `[N, Cin, H, W]`, weight `[Cout, Cin/groups, kh, kw]`,
 /// output `[N, Cout, Ho, Wo]` with `Ho = (H + 2p - d(kh-1) - 1) / s + 1`. Groups cover depthwise convolution.
@@ -99,7 +103,7 @@ public final class Conv2d: Module {
                                                         gxs[xBase + iy * w + ix] += go * wv
                                                     }
                                                 }
-                                                gws[wIndex] += Float(gwSum)
+                                                gws[wIndex] += Scalar(gwSum)
                                             }
                                         }
                                     }

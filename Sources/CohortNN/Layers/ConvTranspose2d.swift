@@ -1,4 +1,8 @@
+#if COHORT_DOUBLE
+import CohortTensor64
+#else
 import CohortTensor
+#endif
 
 /// Transposed 2-D convolution (torch.nn.ConvTranspose2d, groups 1): input `[N, Cin, H, W]`, weight
 /// `[Cin, Cout, k, k]`, output `[N, Cout, (H - 1) s - 2p + k, ...]`. Each input value scatters `x * w` into
@@ -65,7 +69,7 @@ public final class ConvTranspose2d: Module {
                 for iy in 0..<h {
                     for ix in 0..<w {
                         let xi = ((b * inChannels + ci) * h + iy) * w + ix
-                        var sum: Float = 0
+                        var sum: Scalar = 0
                         for o in 0..<outChannels {
                             for ky in 0..<kernel {
                                 let oy = iy * stride - padding + ky

@@ -1,11 +1,15 @@
+#if COHORT_DOUBLE
+import CohortTensor64
+#else
 import CohortTensor
+#endif
 
 /// `max(0, x)` (and ReLU6 `min(max(0, x), 6)` with `cap`), any shape.
 public final class ReLU: Module {
-    public let cap: Float?
+    public let cap: Scalar?
     private var input = Tensor(shape: [0])
 
-    public init(cap: Float? = nil) { self.cap = cap }
+    public init(cap: Scalar? = nil) { self.cap = cap }
 
     public var state: [(name: String, parameter: Parameter)] { [] }
 
@@ -37,11 +41,11 @@ public final class Flatten: Module {
 
 /// Inverted dropout with probability `p` in training (identity at inference), drawn from a seeded generator.
 public final class Dropout: Module {
-    public let p: Float
+    public let p: Scalar
     private var generator: SplitMixRandom
-    private var mask: [Float] = []
+    private var mask: [Scalar] = []
 
-    public init(_ p: Float, seed: UInt64 = 0) {
+    public init(_ p: Scalar, seed: UInt64 = 0) {
         precondition(p >= 0 && p < 1, "Dropout: p must be in [0, 1), got \(p)")
         self.p = p
         generator = SplitMixRandom(seed: seed)

@@ -1,4 +1,8 @@
+#if COHORT_DOUBLE
+import CohortTensor64
+#else
 import CohortTensor
+#endif
 
 /// Fully connected layer: `[N, in] -> [N, out]`, `y = x W^T + b` with weight `[out, in]` (torch.nn.Linear).
 public final class Linear: Module {

@@ -1,4 +1,8 @@
+#if COHORT_DOUBLE
+import CohortTensor64
+#else
 import CohortTensor
+#endif
 
 /// Max pooling over `kernel x kernel` windows with `stride` (default `kernel`) and implicit `-inf` padding,
 /// floor mode: `[N, C, H, W] -> [N, C, (H + 2p - k) / s + 1, ...]`. The gradient goes to the first maximum.
@@ -25,7 +29,7 @@ public final class MaxPool2d: Module {
             let base = plane * h * w
             for oy in 0..<ho {
                 for ox in 0..<wo {
-                    var bestIndex = -1, best = -Float.infinity
+                    var bestIndex = -1, best = -Scalar.infinity
                     for ky in 0..<kernel {
                         let iy = oy * stride - padding + ky
                         if iy < 0 || iy >= h { continue }

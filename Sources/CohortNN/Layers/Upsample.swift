@@ -1,4 +1,8 @@
+#if COHORT_DOUBLE
+import CohortTensor64
+#else
 import CohortTensor
+#endif
 
 /// Upsampling by an integer `scale`: nearest neighbour, or bilinear with `align_corners=False` (torch's
 /// `nn.Upsample`). `[N, C, H, W] -> [N, C, sH, sW]`.
@@ -15,10 +19,10 @@ public final class Upsample: Module {
     public var state: [(name: String, parameter: Parameter)] { [] }
 
     /// For output coordinate `o`: the two source indices and the weight of the second (bilinear).
-    private func taps(_ o: Int, size: Int) -> (Int, Int, Float) {
+    private func taps(_ o: Int, size: Int) -> (Int, Int, Scalar) {
         let source = max((Double(o) + 0.5) / Double(scale) - 0.5, 0)
         let i0 = min(Int(source), size - 1), i1 = min(i0 + 1, size - 1)
-        return (i0, i1, Float(source - Double(i0)))
+        return (i0, i1, Scalar(source - Double(i0)))
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {

@@ -1,4 +1,8 @@
+#if COHORT_DOUBLE
+import CohortTensor64
+#else
 import CohortTensor
+#endif
 import Foundation
 
 /// A loss value and its gradient with respect to the logits.
@@ -9,13 +13,13 @@ public struct LossResult: Sendable {
 
 /// Softmax cross-entropy over `[N, C]` logits and class indices, averaged over samples (torch's
 /// `cross_entropy`): optional class weights (weighted mean, as PyTorch) and label smoothing `epsilon`.
-public func softmaxCrossEntropy(_ logits: Tensor, labels: [Int], classWeights: [Float]? = nil, labelSmoothing: Float = 0) -> LossResult {
+public func softmaxCrossEntropy(_ logits: Tensor, labels: [Int], classWeights: [Scalar]? = nil, labelSmoothing: Scalar = 0) -> LossResult {
     precondition(logits.shape.count == 2 && logits.shape[0] == labels.count, "cross-entropy: logits \(logits.shape) for \(labels.count) labels")
     let (n, c) = (logits.shape[0], logits.shape[1])
     var gradient = Tensor(shape: logits.shape)
     var total = 0.0, weightSum = 0.0
     for b in 0..<n {
-        let row = Array(logits.data[(b * c)..<((b + 1) * c)]).map(Double.init)
+        let row = logits.data[(b * c)..<((b + 1) * c)].map { Double($0) }
         let top = row.max() ?? 0
         let exps = row.map { exp($0 - top) }
         let z = exps.reduce(0, +)
@@ -35,17 +39,17 @@ public func softmaxCrossEntropy(_ logits: Tensor, labels: [Int], classWeights: [
         for k in 0..<c {
             let p = exps[k] / z
             let target = (k == labels[b] ? 1 - eps : 0) + eps / Double(c)
-            gradient.data[b * c + k] = Float(labelSmoothing == 0 ? w * (p - target) : (p - target))
+            gradient.data[b * c + k] = Scalar(labelSmoothing == 0 ? w * (p - target) : (p - target))
         }
     }
     let denominator = classWeights != nil && labelSmoothing == 0 ? weightSum : Double(n)
-    for i in gradient.data.indices { gradient.data[i] /= Float(denominator) }
+    for i in gradient.data.indices { gradient.data[i] /= Scalar(denominator) }
     return LossResult(value: total / denominator, gradient: gradient)
 }
 
 /// Binary cross-entropy with logits over `[N, 1]` (or `[N]`) and 0/1 targets, averaged; `positiveWeight`
 /// multiplies the positive term (torch's `pos_weight`). Computed stably: max(x,0) - x t + log(1 + e^-|x|).
-public func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: [Float], positiveWeight: Float = 1) -> LossResult {
+public func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: [Scalar], positiveWeight: Scalar = 1) -> LossResult {
     precondition(logits.count == targets.count, "BCE: \(logits.count) logits for \(targets.count) targets")
     var gradient = Tensor(shape: logits.shape)
     var total = 0.0
@@ -56,7 +60,7 @@ public func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: [Float], pos
         let logOneMinus = -(max(x, 0) + log(1 + exp(-abs(x))))       // log(1 - sigma(x))
         total += -(pw * t * logSigmoid + (1 - t) * logOneMinus)
         let s = 1 / (1 + exp(-x))
-        gradient.data[i] = Float((pw * t * (s - 1) + (1 - t) * s) / n)
+        gradient.data[i] = Scalar((pw * t * (s - 1) + (1 - t) * s) / n)
     }
     return LossResult(value: total / n, gradient: gradient)
 }

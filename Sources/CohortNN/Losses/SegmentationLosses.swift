@@ -1,4 +1,8 @@
+#if COHORT_DOUBLE
+import CohortTensor64
+#else
 import CohortTensor
+#endif
 import Foundation
 
 /// Per-pixel softmax cross-entropy of `[N, C, H, W]` logits against `[N, H, W]` class targets, averaged over all
@@ -19,7 +23,7 @@ public func pixelwiseCrossEntropy(_ logits: Tensor, targets: [Int]) -> LossResul
             total -= Double(logits.data[(b * c + t) * hw + p]) - top - log(z)
             for k in 0..<c {
                 let prob = exp(Double(logits.data[(b * c + k) * hw + p]) - top) / z
-                gradient.data[(b * c + k) * hw + p] = Float((prob - (k == t ? 1 : 0)) / count)
+                gradient.data[(b * c + k) * hw + p] = Scalar((prob - (k == t ? 1 : 0)) / count)
             }
         }
     }
@@ -60,7 +64,7 @@ public func softDiceLoss(_ logits: Tensor, targets: [Int], classIndex: Int = 1) 
             for k in 0..<c {
                 let pk = probabilities[(b * c + k) * hw + p]
                 let dpDlogit = pj * ((k == classIndex ? 1 : 0) - pk)   // softmax Jacobian column of the class
-                gradient.data[(b * c + k) * hw + p] = Float(-dDiceDp * dpDlogit)
+                gradient.data[(b * c + k) * hw + p] = Scalar(-dDiceDp * dpDlogit)
             }
         }
     }

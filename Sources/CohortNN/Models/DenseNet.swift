@@ -1,4 +1,8 @@
+#if COHORT_DOUBLE
+import CohortTensor64
+#else
 import CohortTensor
+#endif
 
 /// A dense block (Huang et al. 2017): each layer sees the concatenation of the block input and every earlier
 /// layer's output and adds `growth` channels. torchvision names: `denselayer1.norm1.weight`, ... .

@@ -1,4 +1,8 @@
+#if COHORT_DOUBLE
+import CohortTensor64
+#else
 import CohortTensor
+#endif
 
 /// MobileNetV2's inverted residual block (Sandler et al. 2018): 1x1 expansion (unless t = 1), 3x3 depthwise
 /// convolution with the stride, linear 1x1 projection; a residual connection when shape is kept. torchvision names:
@@ -40,7 +44,7 @@ public enum MobileNetV2 {
                     BatchNorm2d(output), ReLU(cap: 6)])
     }
 
-    public static func make(channels: Int = 3, classes: Int, dropout: Float = 0.2, seed: UInt64 = 0) -> Sequential {
+    public static func make(channels: Int = 3, classes: Int, dropout: Scalar = 0.2, seed: UInt64 = 0) -> Sequential {
         let settings = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
         var features: [Module] = [convBNReLU6(channels, 32, kernel: 3, stride: 2)]
         var input = 32

@@ -1,4 +1,8 @@
+#if COHORT_DOUBLE
+import CohortTensor64
+#else
 import CohortTensor
+#endif
 
 /// The three CNNs of the seed papers, with torchvision-style names (`features.N`, `classifier.N`).
 public enum PaperModels {
@@ -13,7 +17,7 @@ public enum PaperModels {
     }
 
     /// `mammo-cnn`: conv 32/64/256/512 each with BN, ReLU and pool; dense 128, dropout, dense 64, one logit.
-    public static func mammoCNN(channels: Int = 1, height: Int = 256, width: Int = 256, dropout: Float = 0.3, seed: UInt64 = 0) -> Sequential {
+    public static func mammoCNN(channels: Int = 1, height: Int = 256, width: Int = 256, dropout: Scalar = 0.3, seed: UInt64 = 0) -> Sequential {
         var features: [Module] = []
         var cin = channels
         for cout in [32, 64, 256, 512] {

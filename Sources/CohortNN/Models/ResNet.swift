@@ -1,4 +1,8 @@
+#if COHORT_DOUBLE
+import CohortTensor64
+#else
 import CohortTensor
+#endif
 
 /// A residual block: `relu(body(x) + shortcut(x))` with the shortcut the identity or a projection
 /// (He et al. 2016). Names follow torchvision: `conv1`, `bn1`, ..., `downsample.0`, `downsample.1`.

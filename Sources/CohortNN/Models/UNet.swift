@@ -1,4 +1,8 @@
+#if COHORT_DOUBLE
+import CohortTensor64
+#else
 import CohortTensor
+#endif
 
 /// A 2-D U-Net (Ronneberger et al. 2015): double 3x3 convolutions with BatchNorm, three poolings down, a
 /// bottleneck, transposed-convolution upsampling, skip connections by channel concatenation, and a 1x1 head.

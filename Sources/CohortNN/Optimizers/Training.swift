@@ -1,4 +1,8 @@
+#if COHORT_DOUBLE
+import CohortTensor64
+#else
 import CohortTensor
+#endif
 import Foundation
 
 /// Learning-rate schedules: the rate for epoch `epoch` (0-based) from the base rate.
@@ -56,7 +60,7 @@ public enum Gradients {
     public static func clip(_ parameters: [Parameter], maxNorm: Double) -> Double {
         let norm = parameters.reduce(0.0) { $0 + $1.gradient.data.reduce(0) { $0 + Double($1) * Double($1) } }.squareRoot()
         if norm > maxNorm {
-            let scale = Float(maxNorm / (norm + 1e-6))
+            let scale = Scalar(maxNorm / (norm + 1e-6))
             for p in parameters { for i in p.gradient.data.indices { p.gradient.data[i] *= scale } }
         }
         return norm
@@ -70,7 +74,7 @@ public enum Gradients {
         for p in parameters {
             for i in p.value.data.indices {
                 penalty += factor * Double(p.value.data[i]) * Double(p.value.data[i])
-                p.gradient.data[i] += Float(2 * factor) * p.value.data[i]
+                p.gradient.data[i] += Scalar(2 * factor) * p.value.data[i]
             }
         }
         return penalty
@@ -83,12 +87,12 @@ public enum Gradients {
 public final class AdaptiveRateSGD {
     public let initialRate: Double, alpha: Double, gamma: Double
     public let parameters: [Parameter]
-    private var beta: [[Double]], previousSign: [[Float]]
+    private var beta: [[Double]], previousSign: [[Scalar]]
 
     public init(parameters: [Parameter], initialRate: Double, alpha: Double, gamma: Double) {
         (self.parameters, self.initialRate, self.alpha, self.gamma) = (parameters, initialRate, alpha, gamma)
         beta = parameters.map { [Double](repeating: 0, count: $0.value.count) }
-        previousSign = parameters.map { [Float](repeating: 0, count: $0.value.count) }
+        previousSign = parameters.map { [Scalar](repeating: 0, count: $0.value.count) }
     }
 
     public func update() {
@@ -97,7 +101,7 @@ public final class AdaptiveRateSGD {
                 beta[k][i] += alpha * Double(previousSign[k][i])
                 let rate = initialRate * exp(-gamma * beta[k][i])
                 let g = p.gradient.data[i]
-                p.value.data[i] -= Float(rate) * g
+                p.value.data[i] -= Scalar(rate) * g
                 previousSign[k][i] = g > 0 ? 1 : g < 0 ? -1 : 0
             }
         }

@@ -1,0 +1,1 @@
+../../CohortNN/Layers/Activations.swift

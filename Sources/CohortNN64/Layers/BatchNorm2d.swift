@@ -1,0 +1,1 @@
+../../CohortNN/Layers/BatchNorm2d.swift

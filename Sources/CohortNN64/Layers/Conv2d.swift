@@ -1,0 +1,1 @@
+../../CohortNN/Layers/Conv2d.swift

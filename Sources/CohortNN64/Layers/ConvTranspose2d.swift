@@ -1,0 +1,1 @@
+../../CohortNN/Layers/ConvTranspose2d.swift

@@ -1,0 +1,1 @@
+../../CohortNN/Layers/MaxPool2d.swift

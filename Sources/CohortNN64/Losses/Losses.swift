@@ -1,0 +1,1 @@
+../../CohortNN/Losses/Losses.swift

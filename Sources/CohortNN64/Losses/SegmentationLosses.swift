@@ -1,0 +1,1 @@
+../../CohortNN/Losses/SegmentationLosses.swift

@@ -1,0 +1,1 @@
+../../CohortNN/Models/MobileNetV2.swift

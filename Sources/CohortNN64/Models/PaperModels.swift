@@ -1,0 +1,1 @@
+../../CohortNN/Models/PaperModels.swift

@@ -1,0 +1,1 @@
+../../CohortNN/Models/UNet.swift

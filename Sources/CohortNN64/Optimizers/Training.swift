@@ -1,0 +1,1 @@
+../../CohortNN/Optimizers/Training.swift

@@ -1,0 +1,1 @@
+../CohortNN/Parameter.swift

@@ -1,0 +1,1 @@
+../CohortTensor/Scalar.swift

@@ -1,0 +1,1 @@
+../CohortNNTests/SegmentationParityTests.swift
