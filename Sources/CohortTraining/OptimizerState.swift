@@ -63,24 +63,30 @@ public final class OptimizerState {
     }
 }
 
-/// What a resume needs besides the weights in `last.safetensors`: optimizer state and early-stopping counters,
-/// in `resume.safetensors` (written atomically after each epoch).
+/// What a resume needs, in one file written atomically after each epoch (`resume.safetensors`): the weights
+/// (`model.*`), the optimizer state (`optimizer.*`) and the early-stopping counters. One file, so a kill can never
+/// pair the weights of one epoch with the optimizer state of another.
 struct ResumeState {
     var nextEpoch: Int, bestLoss: Double, bestEpoch: Int, badEpochs: Int
 
-    func save(folder: String, optimizer: OptimizerState) throws {
-        try Checkpoint(tensors: optimizer.tensors, metadata: [
+    func save(folder: String, model: Module, optimizer: OptimizerState) throws {
+        var tensors: [String: Tensor] = [:]
+        for entry in model.state { tensors["model." + entry.name] = entry.parameter.value }
+        for (name, t) in optimizer.tensors { tensors["optimizer." + name] = t }
+        try Checkpoint(tensors: tensors, metadata: [
             "next_epoch": String(nextEpoch), "best_loss": String(bestLoss), "best_epoch": String(bestEpoch), "bad_epochs": String(badEpochs),
         ]).write(to: folder + "/resume.safetensors")
     }
 
     /// Loads weights and optimizer state; nil when there is nothing to resume.
     static func load(folder: String, model: Module, optimizer: OptimizerState) throws -> ResumeState? {
-        guard FileManager.default.fileExists(atPath: folder + "/resume.safetensors"),
-              FileManager.default.fileExists(atPath: folder + "/last.safetensors") else { return nil }
+        guard FileManager.default.fileExists(atPath: folder + "/resume.safetensors") else { return nil }
         let state = try Checkpoint.read(from: folder + "/resume.safetensors")
-        try Checkpoint.read(from: folder + "/last.safetensors").load(into: model)
-        optimizer.restore(state.tensors)
+        func part(_ prefix: String) -> [String: Tensor] {
+            Dictionary(uniqueKeysWithValues: state.tensors.filter { $0.key.hasPrefix(prefix) }.map { (String($0.key.dropFirst(prefix.count)), $0.value) })
+        }
+        try Checkpoint(tensors: part("model."), metadata: [:]).load(into: model)
+        optimizer.restore(part("optimizer."))
         let m = state.metadata
         return ResumeState(nextEpoch: Int(m["next_epoch"] ?? "0") ?? 0, bestLoss: Double(m["best_loss"] ?? "inf") ?? .infinity,
                            bestEpoch: Int(m["best_epoch"] ?? "0") ?? 0, badEpochs: Int(m["bad_epochs"] ?? "0") ?? 0)

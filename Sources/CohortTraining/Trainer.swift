@@ -95,7 +95,7 @@ public final class Trainer {
             }
             try Checkpoint(model: model, metadata: metadata(classes: classes, epoch: epoch)).write(to: folder + "/last.safetensors")
             try ResumeState(nextEpoch: epoch + 1, bestLoss: bestLoss, bestEpoch: bestEpoch, badEpochs: badEpochs)
-                .save(folder: folder, optimizer: optimizer)
+                .save(folder: folder, model: model, optimizer: optimizer)
             epoch += 1
             if let patience = c.patience, epoch >= c.minimumEpochs, badEpochs > patience { stoppedEarly = true; break }
         }

@@ -188,4 +188,50 @@ final class CommandLineTests: XCTestCase {
         let result = try run(["score", folder.path, "--model", folder.file("missing.safetensors"), "--out", folder.file("o.csv"), "--shard", "3/2"])
         XCTAssertNotEqual(result.status, 0)
     }
+
+    /// Kills `cohort train` (SIGKILL) at several moments and resumes each time: the final weights equal those of
+    /// an uninterrupted run.
+    func testKilledTrainingResumesToTheUninterruptedWeights() throws {
+        guard let binary = TestPaths.cohortBinary else { throw XCTSkip("cohort binary not built") }
+        let folder = try TemporaryFolder()
+        for i in 0..<32 {
+            let label = i % 2 == 0 ? "left" : "right"
+            var bytes = [UInt8](repeating: 30, count: 32 * 32)
+            let left = label == "left" ? 2 : 18
+            for y in (4 + i % 10)..<(14 + i % 10) { for x in left..<(left + 10) { bytes[y * 32 + x] = 200 } }
+            try PNGWriter.write(PixelArray(format: .uint8, frames: 1, rows: 32, columns: 32, samplesPerPixel: 1, bytes: bytes),
+                                to: folder.file("data/\(label)/\(i).png"))
+        }
+        let catalog = folder.file("c/c.sqlite")
+        _ = try run(["import", folder.file("data"), "--catalog", catalog, "--labels-from-folders", "side", "--quiet"])
+        _ = try run(["split", "create", "main", "--task", "side", "--ratios", "0.75,0.25", "--names", "train,validation", "--group", "none", "--catalog", catalog])
+        let arguments = ["train", "--catalog", catalog, "--split", "main", "--model", "simple-cnn", "--epochs", "12", "--size", "32",
+                         "--batch-size", "4", "--seed", "5", "--quiet"]
+        XCTAssertEqual(try run(arguments + ["--name", "whole"]).status, 0)
+        var kills = 0, generator = UInt64(11)
+        for attempt in 0..<30 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = arguments + ["--name", "killed"] + (attempt > 0 ? ["--resume"] : [])
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            generator = generator &* 6364136223846793005 &+ 1442695040888963407
+            usleep(UInt32(600_000 + (generator >> 33) % 1_500_000))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                kills += 1
+                process.waitUntilExit()
+            } else {
+                process.waitUntilExit()
+                XCTAssertEqual(process.terminationStatus, 0)
+                break
+            }
+        }
+        print("training killed \(kills) times before a run finished")
+        XCTAssertGreaterThanOrEqual(kills, 2, "training must have been killed mid-way")
+        let whole = try Data(contentsOf: URL(fileURLWithPath: folder.file("c/runs/whole/last.safetensors")))
+        let resumed = try Data(contentsOf: URL(fileURLWithPath: folder.file("c/runs/killed/last.safetensors")))
+        XCTAssertEqual(whole, resumed, "\(kills) kills: the resumed weights equal the uninterrupted run's, byte for byte")
+    }
 }
