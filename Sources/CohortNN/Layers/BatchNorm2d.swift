@@ -40,11 +40,15 @@ public final class BatchNorm2d: Module {
         for c in 0..<channels {
             var mean: Scalar, variance: Scalar
             if training {
-                var sum: Double = 0, squares: Double = 0
-                for b in 0..<n { for i in 0..<hw { let v = Double(x.data[(b * channels + c) * hw + i]); sum += v; squares += v * v } }
+                // Two passes (mean, then squared deviations): E[x^2] - E[x]^2 cancels catastrophically when the
+                // values are close together, e.g. the 1x1 image-pooling branch of ASPP with a batch of 2.
+                var sum: Double = 0
+                for b in 0..<n { for i in 0..<hw { sum += Double(x.data[(b * channels + c) * hw + i]) } }
                 let mu = sum / Double(m)
+                var squares: Double = 0
+                for b in 0..<n { for i in 0..<hw { let d = Double(x.data[(b * channels + c) * hw + i]) - mu; squares += d * d } }
                 mean = Scalar(mu)
-                variance = Scalar(max(squares / Double(m) - mu * mu, 0))
+                variance = Scalar(squares / Double(m))
                 let unbiased = m > 1 ? variance * m / (m - 1) : variance
                 runningMean.value.data[c] = (1 - momentum) * runningMean.value.data[c] + momentum * mean
                 runningVariance.value.data[c] = (1 - momentum) * runningVariance.value.data[c] + momentum * unbiased

@@ -106,6 +106,17 @@ public enum Channels {
         return out
     }
 
+    /// Channels `from ..< from + count` of `[N, C, H, W]`.
+    public static func slice(_ x: Tensor, from: Int, count: Int) -> Tensor {
+        let (n, c, hw) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
+        precondition(from >= 0 && from + count <= c, "slice \(from)..<\(from + count) of \(c) channels")
+        var out = Tensor(shape: [n, count, x.shape[2], x.shape[3]])
+        for i in 0..<n {
+            out.data.replaceSubrange((i * count * hw)..<((i + 1) * count * hw), with: x.data[((i * c + from) * hw)..<((i * c + from + count) * hw)])
+        }
+        return out
+    }
+
     /// The gradient of a concatenation split back into its two parts (`ca` channels first).
     public static func split(_ g: Tensor, first ca: Int) -> (Tensor, Tensor) {
         let (n, c, hw) = (g.shape[0], g.shape[1], g.shape[2] * g.shape[3])

@@ -25,11 +25,11 @@ public final class ResidualBlock: Module {
         return ResidualBlock(body: body, downsample: projection(inplanes, planes, stride: stride))
     }
 
-    /// torchvision's Bottleneck (1x1, 3x3 with the stride, 1x1 expanding by 4).
-    public static func bottleneck(_ inplanes: Int, _ planes: Int, stride: Int) -> ResidualBlock {
+    /// torchvision's Bottleneck (1x1, 3x3 with the stride and dilation, 1x1 expanding by 4).
+    public static func bottleneck(_ inplanes: Int, _ planes: Int, stride: Int, dilation: Int = 1) -> ResidualBlock {
         let body = Sequential(named: [
             ("conv1", Conv2d(inplanes, planes, kernel: 1, bias: false)), ("bn1", BatchNorm2d(planes)), ("relu1", ReLU()),
-            ("conv2", Conv2d(planes, planes, kernel: 3, stride: stride, padding: 1, bias: false)), ("bn2", BatchNorm2d(planes)),
+            ("conv2", Conv2d(planes, planes, kernel: 3, stride: stride, padding: dilation, dilation: dilation, bias: false)), ("bn2", BatchNorm2d(planes)),
             ("relu2", ReLU()), ("conv3", Conv2d(planes, planes * 4, kernel: 1, bias: false)), ("bn3", BatchNorm2d(planes * 4)),
         ])
         return ResidualBlock(body: body, downsample: projection(inplanes, planes * 4, stride: stride))
@@ -60,6 +60,31 @@ public final class ResidualBlock: Module {
 
 /// torchvision's ResNets by depth: 18 and 34 with basic blocks, 50 and 101 with bottlenecks.
 public enum ResNet {
+    /// The ResNet-50 trunk of DeepLabV3 (Chen et al. 2017): no pooling head; the last two stages keep their
+    /// resolution with dilation 2 and 4 instead of stride (torchvision's `replace_stride_with_dilation=[F, T, T]`),
+    /// so the output stride is 8. Output `[N, 2048, H/8, W/8]`.
+    public static func dilatedBackbone50(channels: Int = 3) -> Sequential {
+        var children: [(String, Module)] = [
+            ("conv1", Conv2d(channels, 64, kernel: 7, stride: 2, padding: 3, bias: false)), ("bn1", BatchNorm2d(64)), ("relu", ReLU()),
+            ("maxpool", MaxPool2d(3, stride: 2, padding: 1)),
+        ]
+        var inplanes = 64, dilation = 1
+        for (stage, count) in [3, 4, 6, 3].enumerated() {
+            let planes = 64 << stage
+            let dilate = stage >= 2
+            let previousDilation = dilation
+            var stride = stage > 0 ? 2 : 1
+            if dilate { dilation *= stride; stride = 1 }
+            var layer: [Module] = []
+            for b in 0..<count {
+                layer.append(ResidualBlock.bottleneck(inplanes, planes, stride: b == 0 ? stride : 1, dilation: b == 0 ? previousDilation : dilation))
+                inplanes = planes * 4
+            }
+            children.append(("layer\(stage + 1)", Sequential(layer)))
+        }
+        return Sequential(named: children)
+    }
+
     public static func make(depth: Int, channels: Int = 3, classes: Int) -> Sequential {
         let (blocks, bottleneck): ([Int], Bool) = switch depth {
         case 18: ([2, 2, 2, 2], false)

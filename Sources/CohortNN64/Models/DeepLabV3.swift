@@ -1,0 +1,1 @@
+../../CohortNN/Models/DeepLabV3.swift
