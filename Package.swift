@@ -48,7 +48,9 @@ let package = Package(
         ),
         .target(name: "CohortMetrics", dependencies: ["CohortCore"]),
         // Compute targets are optimised in every configuration: their reference loops are ~100x slower at -Onone.
-        .target(name: "CohortTensor", swiftSettings: optimized),
+        // oneDNN (libdnnl-dev 2.6) behind typed C wrappers: the fast CPU primitives.
+        .systemLibrary(name: "CDNNL"),
+        .target(name: "CohortTensor", dependencies: ["CDNNL"], swiftSettings: optimized),
         .target(name: "CohortNN", dependencies: ["CohortTensor"], swiftSettings: optimized),
         // The same engine sources in float64 (symbolic links), for parity checks against PyTorch's float64 references.
         .target(name: "CohortTensor64", swiftSettings: optimized + [.define("COHORT_DOUBLE")]),

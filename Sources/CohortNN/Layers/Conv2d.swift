@@ -11,6 +11,11 @@ public final class Conv2d: Module {
     public let weight: Parameter
     public let bias: Parameter?
     private var input = Tensor(shape: [0])
+    #if !COHORT_DOUBLE
+    /// Whether the forward pass runs through oneDNN (the reference loops below stay, and tests compare the two).
+    public var usesOneDNN = true
+    private let accelerated = OneDNNConvolution()
+    #endif
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
                 groups: Int = 1, bias: Bool = true) {
@@ -33,6 +38,12 @@ public final class Conv2d: Module {
         input = x
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (ho, wo) = (outputSize(h), outputSize(w))
+        #if !COHORT_DOUBLE
+        if usesOneDNN, let out = accelerated.forward(input: x, weights: weight.value, bias: bias?.value, stride: stride, padding: padding,
+                                                     dilation: dilation, groups: groups, outputHeight: ho, outputWidth: wo) {
+            return out
+        }
+        #endif
         let cinG = inChannels / groups, coutG = outChannels / groups, k = kernel
         var out = Tensor(shape: [n, outChannels, ho, wo])
         x.data.withUnsafeBufferPointer { xs in
