@@ -12,7 +12,7 @@
 typedef struct {
     dnnl_engine_t engine;
     dnnl_stream_t stream;
-    dnnl_primitive_t primitive;
+    dnnl_primitive_t primitive, backwardData, backwardWeights;
     dnnl_memory_desc_t src, weights, bias, dst;
     int hasBias;
 } cdnnl_convolution;
@@ -45,15 +45,30 @@ static inline int cdnnl_convolution_create(cdnnl_convolution **out, int n, int i
     padRight[0] = (oh - 1) * stride + (k - 1) * dilation + 1 - ih - padding;
     padRight[1] = (ow - 1) * stride + (k - 1) * dilation + 1 - iw - padding;
     dnnl_convolution_desc_t desc;
-    if (s == dnnl_success) s = dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct,
+    if (s == dnnl_success) s = dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_training, dnnl_convolution_direct,
                                                                           &c->src, &c->weights, hasBias ? &c->bias : NULL, &c->dst,
                                                                           strides, dilates, pad, padRight);
     dnnl_primitive_desc_t pd = NULL;
     if (s == dnnl_success) s = dnnl_primitive_desc_create(&pd, &desc, NULL, c->engine, NULL);
     if (s == dnnl_success) s = dnnl_primitive_create(&c->primitive, pd);
+    // Backward primitives, hinted by the forward one (they pick matching algorithms).
+    dnnl_convolution_desc_t dataDesc, weightsDesc;
+    dnnl_primitive_desc_t dataPD = NULL, weightsPD = NULL;
+    if (s == dnnl_success) s = dnnl_dilated_convolution_backward_data_desc_init(&dataDesc, dnnl_convolution_direct, &c->src, &c->weights,
+                                                                               &c->dst, strides, dilates, pad, padRight);
+    if (s == dnnl_success) s = dnnl_primitive_desc_create(&dataPD, &dataDesc, NULL, c->engine, pd);
+    if (s == dnnl_success) s = dnnl_primitive_create(&c->backwardData, dataPD);
+    if (s == dnnl_success) s = dnnl_dilated_convolution_backward_weights_desc_init(&weightsDesc, dnnl_convolution_direct, &c->src, &c->weights,
+                                                                                  hasBias ? &c->bias : NULL, &c->dst, strides, dilates, pad, padRight);
+    if (s == dnnl_success) s = dnnl_primitive_desc_create(&weightsPD, &weightsDesc, NULL, c->engine, pd);
+    if (s == dnnl_success) s = dnnl_primitive_create(&c->backwardWeights, weightsPD);
+    if (dataPD) dnnl_primitive_desc_destroy(dataPD);
+    if (weightsPD) dnnl_primitive_desc_destroy(weightsPD);
     if (pd) dnnl_primitive_desc_destroy(pd);
     c->hasBias = hasBias;
     if (s != dnnl_success) {
+        if (c->backwardData) dnnl_primitive_destroy(c->backwardData);
+        if (c->backwardWeights) dnnl_primitive_destroy(c->backwardWeights);
         if (c->primitive) dnnl_primitive_destroy(c->primitive);
         if (c->stream) dnnl_stream_destroy(c->stream);
         if (c->engine) dnnl_engine_destroy(c->engine);
@@ -80,8 +95,41 @@ static inline int cdnnl_convolution_execute(cdnnl_convolution *c, const float *s
     return (int)s;
 }
 
+/** Gradient with respect to the input (overwrites `diffSrc`). */
+static inline int cdnnl_convolution_backward_data(cdnnl_convolution *c, const float *diffDst, const float *weights, float *diffSrc) {
+    dnnl_memory_t m[3] = {NULL, NULL, NULL};
+    dnnl_status_t s = dnnl_memory_create(&m[0], &c->dst, c->engine, (void *)diffDst);
+    if (s == dnnl_success) s = dnnl_memory_create(&m[1], &c->weights, c->engine, (void *)weights);
+    if (s == dnnl_success) s = dnnl_memory_create(&m[2], &c->src, c->engine, diffSrc);
+    if (s == dnnl_success) {
+        dnnl_exec_arg_t args[3] = {{DNNL_ARG_DIFF_DST, m[0]}, {DNNL_ARG_WEIGHTS, m[1]}, {DNNL_ARG_DIFF_SRC, m[2]}};
+        s = dnnl_primitive_execute(c->backwardData, c->stream, 3, args);
+        if (s == dnnl_success) s = dnnl_stream_wait(c->stream);
+    }
+    for (int i = 0; i < 3; ++i) if (m[i]) dnnl_memory_destroy(m[i]);
+    return (int)s;
+}
+
+/** Gradients with respect to the weights and bias (overwrites `diffWeights` and `diffBias`). */
+static inline int cdnnl_convolution_backward_weights(cdnnl_convolution *c, const float *src, const float *diffDst, float *diffWeights, float *diffBias) {
+    dnnl_memory_t m[4] = {NULL, NULL, NULL, NULL};
+    dnnl_status_t s = dnnl_memory_create(&m[0], &c->src, c->engine, (void *)src);
+    if (s == dnnl_success) s = dnnl_memory_create(&m[1], &c->dst, c->engine, (void *)diffDst);
+    if (s == dnnl_success) s = dnnl_memory_create(&m[2], &c->weights, c->engine, diffWeights);
+    if (s == dnnl_success && c->hasBias) s = dnnl_memory_create(&m[3], &c->bias, c->engine, diffBias);
+    if (s == dnnl_success) {
+        dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, m[0]}, {DNNL_ARG_DIFF_DST, m[1]}, {DNNL_ARG_DIFF_WEIGHTS, m[2]}, {DNNL_ARG_DIFF_BIAS, m[3]}};
+        s = dnnl_primitive_execute(c->backwardWeights, c->stream, c->hasBias ? 4 : 3, args);
+        if (s == dnnl_success) s = dnnl_stream_wait(c->stream);
+    }
+    for (int i = 0; i < 4; ++i) if (m[i]) dnnl_memory_destroy(m[i]);
+    return (int)s;
+}
+
 static inline void cdnnl_convolution_destroy(cdnnl_convolution *c) {
     if (!c) return;
+    dnnl_primitive_destroy(c->backwardData);
+    dnnl_primitive_destroy(c->backwardWeights);
     dnnl_primitive_destroy(c->primitive);
     dnnl_stream_destroy(c->stream);
     dnnl_engine_destroy(c->engine);

@@ -28,6 +28,19 @@ final class OneDNNTests: XCTestCase {
             XCTAssertEqual(fast.shape, reference.shape)
             let worst = zip(fast.data, reference.data).map { abs($0 - $1) }.max() ?? 0
             XCTAssertLessThan(worst, 1e-4, "\(shape) stride \(layer.stride) dilation \(layer.dilation) groups \(layer.groups)")
+            // Backward: input, weight and bias gradients of both paths for the same output gradient.
+            let g = Tensor(shape: fast.shape, data: fast.data.indices.map { _ in random() })
+            func gradients(_ oneDNN: Bool) -> [Tensor] {
+                layer.usesOneDNN = oneDNN
+                _ = layer.forward(x, training: true)
+                layer.zeroGradients()
+                let gx = layer.backward(g)
+                return [gx] + layer.parameters.map(\.gradient)
+            }
+            for (a, b) in zip(gradients(true), gradients(false)) {
+                let error = zip(a.data, b.data).map { abs($0 - $1) }.max() ?? 0
+                XCTAssertLessThan(error, 1e-3, "backward \(shape) groups \(layer.groups)")
+            }
         }
     }
 }

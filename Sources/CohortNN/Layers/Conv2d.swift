@@ -80,6 +80,13 @@ public final class Conv2d: Module {
     }
 
     public func backward(_ gy: Tensor) -> Tensor {
+        #if !COHORT_DOUBLE
+        if usesOneDNN, let g = accelerated.backward(input: input, weights: weight.value, outputGradient: gy, hasBias: bias != nil) {
+            weight.gradient.add(g.weights)
+            if let bias, let gb = g.bias { bias.gradient.add(gb) }
+            return g.input
+        }
+        #endif
         let x = input
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (ho, wo) = (gy.shape[2], gy.shape[3])

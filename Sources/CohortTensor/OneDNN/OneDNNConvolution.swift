@@ -41,4 +41,31 @@ public final class OneDNNConvolution {
         }
         return status == 0 ? output : nil
     }
+
+    /// After ``forward(input:weights:bias:stride:padding:dilation:groups:outputHeight:outputWidth:)`` on the same
+    /// shape: the input gradient, and the weight and bias gradients (to be added to accumulators). Nil on failure.
+    public func backward(input: Tensor, weights: Tensor, outputGradient: Tensor, hasBias: Bool)
+        -> (input: Tensor, weights: Tensor, bias: Tensor?)? {
+        guard let handle, key.count == 13, Array(key[0..<4]) == input.shape, key[4] == weights.shape[0],
+              key[6] == outputGradient.shape[2], key[7] == outputGradient.shape[3] else { return nil }
+        var gx = Tensor(shape: input.shape), gw = Tensor(shape: weights.shape)
+        var gb = Tensor(shape: [weights.shape[0]])
+        let dataStatus = outputGradient.data.withUnsafeBufferPointer { gy in
+            weights.data.withUnsafeBufferPointer { w in
+                gx.data.withUnsafeMutableBufferPointer { cdnnl_convolution_backward_data(handle, gy.baseAddress, w.baseAddress, $0.baseAddress) }
+            }
+        }
+        guard dataStatus == 0 else { return nil }
+        let weightStatus = input.data.withUnsafeBufferPointer { x in
+            outputGradient.data.withUnsafeBufferPointer { gy in
+                gw.data.withUnsafeMutableBufferPointer { w in
+                    gb.data.withUnsafeMutableBufferPointer { b in
+                        cdnnl_convolution_backward_weights(handle, x.baseAddress, gy.baseAddress, w.baseAddress, hasBias ? b.baseAddress : nil)
+                    }
+                }
+            }
+        }
+        guard weightStatus == 0 else { return nil }
+        return (gx, gw, hasBias ? gb : nil)
+    }
 }
