@@ -96,25 +96,17 @@ public enum AUCConfidence {
     public static func bootstrap(labels: [Int], scores: [Double], resamples: Int = 1000, seed: UInt64 = 0,
                                  level: Double = 0.95, threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> Interval? {
         guard let estimate = ROC.auc(labels: labels, scores: scores), resamples > 0 else { return nil }
-        let order = Array(RadixSort.ascendingOrder(scores).reversed())
-        let sortedPositive = order.map { labels[$0] == 1 }
-        // Group boundaries of tied scores in sorted order.
-        var groupEnds: [Int] = []
-        for k in order.indices where k == order.count - 1 || scores[order[k + 1]] != scores[order[k]] { groupEnds.append(k + 1) }
-        let positiveSlots = sortedPositive.indices.filter { sortedPositive[$0] }
-        let negativeSlots = sortedPositive.indices.filter { !sortedPositive[$0] }
+        let sorted = SortedScores(labels: labels, scores: scores)
         var areas = [Double](repeating: 0, count: resamples)
         let workers = max(1, min(threads, resamples))
         areas.withUnsafeMutableBufferPointer { out in
             let results = out
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                var weights = [Double](repeating: 0, count: order.count)
+                var weights = [Double](repeating: 0, count: sorted.positive.count)
                 for r in stride(from: worker, to: resamples, by: workers) {
                     var generator = SeededGenerator(seed: seed, stream: UInt64(r))
-                    for i in weights.indices { weights[i] = 0 }
-                    for _ in positiveSlots.indices { weights[positiveSlots[Int(generator.next() % UInt64(positiveSlots.count))]] += 1 }
-                    for _ in negativeSlots.indices { weights[negativeSlots[Int(generator.next() % UInt64(negativeSlots.count))]] += 1 }
-                    results[r] = weightedAUC(weights, sortedPositive: sortedPositive, groupEnds: groupEnds)
+                    sorted.resample(into: &weights, using: &generator)
+                    results[r] = weightedAUC(weights, sortedPositive: sorted.positive, groupEnds: sorted.groupEnds)
                 }
             }
         }
@@ -135,6 +127,33 @@ public enum AUCConfidence {
             start = end
         }
         return tp > 0 && fp > 0 ? area / (tp * fp) : .nan
+    }
+}
+
+/// Scores sorted once (descending) for stratified resampling: which sorted slots are positive, where groups of
+/// tied scores end, and the slots of each class.
+struct SortedScores {
+    let positive: [Bool]
+    let groupEnds: [Int]
+    let positiveSlots: [Int], negativeSlots: [Int]
+
+    init(labels: [Int], scores: [Double]) {
+        let order = Array(RadixSort.ascendingOrder(scores).reversed())
+        let flags = order.map { labels[$0] == 1 }
+        positive = flags
+        var ends: [Int] = []
+        for k in order.indices where k == order.count - 1 || scores[order[k + 1]] != scores[order[k]] { ends.append(k + 1) }
+        groupEnds = ends
+        positiveSlots = flags.indices.filter { flags[$0] }
+        negativeSlots = flags.indices.filter { !flags[$0] }
+    }
+
+    /// Multiplicities of one resample: as many positives and negatives as there are, each drawn with replacement
+    /// from its own class (positives first, then negatives, from `generator`).
+    func resample(into weights: inout [Double], using generator: inout SeededGenerator) {
+        for i in weights.indices { weights[i] = 0 }
+        for _ in positiveSlots.indices { weights[positiveSlots[Int(generator.next() % UInt64(positiveSlots.count))]] += 1 }
+        for _ in negativeSlots.indices { weights[negativeSlots[Int(generator.next() % UInt64(negativeSlots.count))]] += 1 }
     }
 }
 

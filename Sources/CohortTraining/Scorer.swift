@@ -45,15 +45,11 @@ public struct Scorer {
         var done = 0
         for start in stride(from: 0, to: entries.count, by: max(batchSize, 1)) {
             let batch = Array(entries[start..<min(start + batchSize, entries.count)])
-            var prepared = [Result<Sample, Error>](repeating: .failure(TrainingError(message: "not prepared")), count: batch.count)
-            prepared.withUnsafeMutableBufferPointer { out in
-                let slots = out
-                DispatchQueue.concurrentPerform(iterations: batch.count) { i in
-                    slots[i] = Result {
-                        var sample = try provider.prepared(batch[i])
-                        sample.image = provider.preprocessor.finish(sample.image)
-                        return sample
-                    }
+            let prepared = ParallelMap.map(batch, threads: threads) { entry in
+                Result { () -> Sample in
+                    var sample = try provider.prepared(entry)
+                    sample.image = provider.preprocessor.finish(sample.image)
+                    return sample
                 }
             }
             var good: [(DatasetEntry, Sample)] = []

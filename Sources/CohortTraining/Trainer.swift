@@ -102,9 +102,10 @@ public final class Trainer {
         if c.restoreBest, FileManager.default.fileExists(atPath: folder + "/best.safetensors") {
             try Checkpoint.read(from: folder + "/best.safetensors").load(into: model)
         }
-        try HistoryCSV.write(try store.history(run: runId), to: folder + "/history.csv")
+        let history = try store.history(run: runId)
+        try HistoryCSV.write(history, to: folder + "/history.csv")
         try store.finish(run: runId, status: stoppedEarly ? "stopped" : "finished", bestEpoch: bestEpoch)
-        let best = try store.history(run: runId).first { $0.epoch == bestEpoch && $0.phase == "validation" }
+        let best = history.first { $0.epoch == bestEpoch && $0.phase == "validation" }
         return TrainingSummary(runId: runId, epochsRun: epoch, bestEpoch: bestEpoch, best: best, stoppedEarly: stoppedEarly,
                                bestCheckpoint: folder + "/best.safetensors", lastCheckpoint: folder + "/last.safetensors")
     }

@@ -1,4 +1,5 @@
 import CohortCatalog
+import CohortCore
 import CohortTestSupport
 import Foundation
 import GRDB
@@ -46,7 +47,7 @@ final class ImportKillTests: XCTestCase {
         let files = 1500
         let data = try manyFiles(folder, count: files)
         let catalog = folder.file("c.sqlite")
-        var generator = SplitMix64(seed: 20261122)
+        var generator = SeededGenerator(seed: 20261122)
         var interrupted = 0
         // Kill each run at a random moment; every run commits some batches, until one finishes by itself.
         for _ in 0..<40 {
@@ -105,18 +106,5 @@ final class ImportKillTests: XCTestCase {
         XCTAssertEqual([a.terminationStatus, b.terminationStatus], [0, 0])
         let counts = try check(catalog)
         XCTAssertEqual(counts.images, 300)
-    }
-}
-
-/// A small seeded generator (SplitMix64) so kill moments repeat from run to run.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

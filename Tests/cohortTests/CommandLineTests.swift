@@ -187,6 +187,7 @@ final class CommandLineTests: XCTestCase {
         let folder = try TemporaryFolder()
         let result = try run(["score", folder.path, "--model", folder.file("missing.safetensors"), "--out", folder.file("o.csv"), "--shard", "3/2"])
         XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.err.contains("--shard is I/N"), "the shard is what is refused, not the missing model: \(result.err)")
     }
 
     /// Kills `cohort train` (SIGKILL) at several moments and resumes each time: the final weights equal those of

@@ -195,26 +195,3 @@ final class Prefetch<Value>: @unchecked Sendable {
         return result!
     }
 }
-
-/// Order-preserving parallel map over a fixed number of worker threads pulling items one at a time.
-enum ParallelMap {
-    static func map<T, R>(_ items: [T], threads: Int, _ transform: (T) -> R) -> [R] {
-        var results = [R?](repeating: nil, count: items.count)
-        let lock = NSLock()
-        var next = 0
-        results.withUnsafeMutableBufferPointer { out in
-            let slots = out
-            DispatchQueue.concurrentPerform(iterations: max(1, min(threads, items.count))) { _ in
-                while true {
-                    lock.lock()
-                    let index = next
-                    next += 1
-                    lock.unlock()
-                    guard index < items.count else { return }
-                    slots[index] = transform(items[index])
-                }
-            }
-        }
-        return results.map { $0! }
-    }
-}

@@ -131,7 +131,7 @@ public struct BatchSequence: Sequence {
             Thread.detachNewThread {
                 for b in 0..<count {
                     let positions = Array((b * size)..<Swift.min((b + 1) * size, order.count))
-                    let results = ParallelWork.map(positions, threads: loader.options.threads) { position in
+                    let results = ParallelMap.map(positions, threads: loader.options.threads) { position in
                         Result { try loader.sample(order[position], epoch: epoch, position: position) }
                     }
                     var samples: [Sample] = []
@@ -197,28 +197,5 @@ final class BoundedQueue<Element>: @unchecked Sendable {
         closed = true
         condition.broadcast()
         condition.unlock()
-    }
-}
-
-/// Order-preserving parallel map over a fixed number of threads.
-enum ParallelWork {
-    static func map<T, R>(_ items: [T], threads: Int, _ transform: (T) -> R) -> [R] {
-        var results = [R?](repeating: nil, count: items.count)
-        let lock = NSLock()
-        var next = 0
-        results.withUnsafeMutableBufferPointer { slots in
-            let out = slots
-            DispatchQueue.concurrentPerform(iterations: max(1, min(threads, items.count))) { _ in
-                while true {
-                    lock.lock()
-                    let index = next
-                    next += 1
-                    lock.unlock()
-                    guard index < items.count else { return }
-                    out[index] = transform(items[index])
-                }
-            }
-        }
-        return results.map { $0! }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CohortCatalog
 import CohortData
+import CohortReport
 import CohortTraining
 import Foundation
 
@@ -37,6 +38,7 @@ struct Score: ParsableCommand {
     func run() throws {
         guard (folder == nil) != (split == nil) else { throw ValidationError("give a folder to score, or --split (and --partition) of a catalog") }
         guard ["max", "mean"].contains(aggregate) else { throw ValidationError("--aggregate is max or mean") }
+        let (index, count) = try ShardSpec.resolve(shard)  // a bad shard is refused before any work
         let scorer = try Scorer(checkpoint: checkpoint)
         var entries: [DatasetEntry]
         var labels: [String] = []
@@ -53,7 +55,6 @@ struct Score: ParsableCommand {
         } else {
             entries = Scorer.entries(folder: folder!)
         }
-        let (index, count) = try ShardSpec.resolve(shard)
         entries = Scorer.shard(entries, index: index, count: count)
         let outFolder = (out as NSString).deletingLastPathComponent
         if !outFolder.isEmpty { try FileManager.default.createDirectory(atPath: outFolder, withIntermediateDirectories: true) }
@@ -103,11 +104,7 @@ enum ShardSpec {
 enum ScoreCSV {
     static func sibling(_ path: String, _ suffix: String) -> String { (path as NSString).deletingPathExtension + "." + suffix + ".csv" }
 
-    static func field(_ text: String) -> String {
-        var value = text
-        if let first = value.first, "=+-@".contains(first) { value = "'" + value }
-        return value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
-    }
+    static func field(_ text: String) -> String { Escaping.csvText(text) }
 
     static func write(_ scored: [ScoredImage], classes: [String], labels: [String], failures: [(path: String, message: String)],
                       aggregate: String, to path: String) throws {

@@ -1,0 +1,26 @@
+import Dispatch
+import Foundation
+
+/// Order-preserving parallel map over a fixed number of worker threads pulling items one at a time; the result
+/// of item i is `transform(items[i])` whatever thread computed it.
+public enum ParallelMap {
+    public static func map<T, R>(_ items: [T], threads: Int, _ transform: (T) -> R) -> [R] {
+        var results = [R?](repeating: nil, count: items.count)
+        let lock = NSLock()
+        var next = 0
+        results.withUnsafeMutableBufferPointer { slots in
+            let out = slots
+            DispatchQueue.concurrentPerform(iterations: max(1, min(threads, items.count))) { _ in
+                while true {
+                    lock.lock()
+                    let index = next
+                    next += 1
+                    lock.unlock()
+                    guard index < items.count else { return }
+                    out[index] = transform(items[index])
+                }
+            }
+        }
+        return results.map { $0! }
+    }
+}
