@@ -134,6 +134,10 @@ public final class Trainer {
             if training, let optimizer {
                 model.zeroGradients()
                 _ = model.backward(loss.gradient)
+                // mammo-cnn's paper puts an L2 penalty of 0.1 on its 128-unit dense kernel (Keras kernel_regularizer).
+                if configuration.model == "mammo-cnn" {
+                    Gradients.addL2Penalty(model.state.filter { $0.name == "classifier.1.weight" }.map(\.parameter), factor: 0.1)
+                }
                 optimizer.update()
             }
             totalLoss += loss.value * Double(y.count)
