@@ -11,7 +11,8 @@ extension ReportRenderer {
             tables.first { $0.name == name }.map { "<h3>\(Escaping.html($0.table.title))</h3>\n\($0.table.html)\n<p class=\"file\">CSV: \(Escaping.html(name))</p>" } ?? ""
         }
         var body = "<h1>\(Escaping.html(r.title))</h1>\n"
-        body += "<section><h2>Dataset</h2>\n\(table("dataset.csv"))</section>\n"
+        let splits = tables.filter { $0.name.hasPrefix("split-") }.map { table($0.name) }.joined(separator: "\n")
+        body += "<section><h2>Dataset</h2>\n\(table("dataset.csv"))\(splits.isEmpty ? "" : "\n" + splits)</section>\n"
         body += "<section><h2>Discrimination</h2>\n\(table("summary.csv"))\n<div class=\"row\">\(figure("roc.svg"))\(figure("pr.svg"))</div>\n"
         body += "<p class=\"note\">ROC bands: pointwise 95% bootstrap bands (\(bandResamples) stratified resamples, seed \(seed)). AUC intervals: DeLong et al. (1988) and percentile bootstrap.</p></section>\n"
         if tables.contains(where: { $0.name == "comparisons.csv" }) {

@@ -73,7 +73,9 @@ public struct ReportRenderer {
 
     /// All tables, by CSV file name.
     public func tables() throws -> [(name: String, table: Table)] {
-        var tables = [("dataset.csv", report.datasetTable), ("summary.csv", report.summaryTable), ("per_class.csv", report.perClassTable)]
+        var tables = [("dataset.csv", report.datasetTable)]
+        tables += report.splitTables.enumerated().map { ("split-\($0.offset + 1).csv", $0.element) }
+        tables += [("summary.csv", report.summaryTable), ("per_class.csv", report.perClassTable)]
         if report.models.contains(where: { $0.operatingPoint != nil }) { tables.append(("operating_points.csv", report.operatingPointTable)) }
         let comparison = try report.comparisonTable()
         if !comparison.rows.isEmpty { tables.append(("comparisons.csv", comparison)) }

@@ -18,6 +18,8 @@ public struct Scorer {
     public let model: Module
     public let classes: [String]
     public let preprocessing: Preprocessing
+    /// The checkpoint's metadata (architecture, classes, run name and id, split, seed...).
+    public let metadata: [String: String]
     let sigmoidOutput: Bool
 
     /// Loads `checkpoint` (written by `cohort train`).
@@ -25,6 +27,7 @@ public struct Scorer {
         let checkpoint: Checkpoint
         do { checkpoint = try Checkpoint.read(from: path) } catch { throw TrainingError(message: "\(error)", path: path) }
         let m = checkpoint.metadata
+        metadata = m
         guard let architecture = m["architecture"], let classList = m["classes"], let json = m["preprocessing_json"],
               let settings = try? JSONDecoder().decode(Preprocessing.self, from: Data(json.utf8)) else {
             throw TrainingError(message: "the checkpoint lacks Cohort's metadata (architecture, classes, preprocessing); was it written by cohort train?", path: path)

@@ -89,11 +89,11 @@ public final class Trainer {
             try store.record(run: runId, validationRecord)
             if validationRecord.loss < bestLoss {
                 (bestLoss, bestEpoch, badEpochs) = (validationRecord.loss, epoch + 1, 0)
-                try Checkpoint(model: model, metadata: metadata(classes: classes, epoch: epoch)).write(to: folder + "/best.safetensors")
+                try Checkpoint(model: model, metadata: metadata(classes: classes, epoch: epoch, run: runId)).write(to: folder + "/best.safetensors")
             } else {
                 badEpochs += 1
             }
-            try Checkpoint(model: model, metadata: metadata(classes: classes, epoch: epoch)).write(to: folder + "/last.safetensors")
+            try Checkpoint(model: model, metadata: metadata(classes: classes, epoch: epoch, run: runId)).write(to: folder + "/last.safetensors")
             try ResumeState(nextEpoch: epoch + 1, bestLoss: bestLoss, bestEpoch: bestEpoch, badEpochs: badEpochs)
                 .save(folder: folder, model: model, optimizer: optimizer)
             epoch += 1
@@ -110,13 +110,15 @@ public final class Trainer {
                                bestCheckpoint: folder + "/best.safetensors", lastCheckpoint: folder + "/last.safetensors")
     }
 
-    private func metadata(classes: [String], epoch: Int) -> [String: String] {
+    private func metadata(classes: [String], epoch: Int, run: Int64) -> [String: String] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let preprocessingJSON = (try? String(decoding: encoder.encode(data.preprocessing), as: UTF8.self)) ?? ""
         return ["architecture": configuration.model, "classes": classes.joined(separator: ","), "epoch": String(epoch),
          "preprocessing_json": preprocessingJSON, "task_output": configuration.model == "mammo-cnn" ? "sigmoid" : "softmax",
-         "preprocessing": data.preprocessing.canonicalDescription, "input": "\(data.preprocessing.outputChannels)x\(data.preprocessing.height)x\(data.preprocessing.width)"]
+         "preprocessing": data.preprocessing.canonicalDescription, "input": "\(data.preprocessing.outputChannels)x\(data.preprocessing.height)x\(data.preprocessing.width)",
+         "run_name": configuration.name, "run_id": String(run), "split": configuration.split, "seed": String(configuration.seed),
+         "tool_version": CohortVersion.string]
     }
 
     /// One pass over a loader: training updates the model; both return loss and metrics.

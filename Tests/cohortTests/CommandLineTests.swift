@@ -181,6 +181,20 @@ final class CommandLineTests: XCTestCase {
                                  "--out", folder.file("s/test.csv"), "--quiet"])
         XCTAssertEqual(partition.status, 0, partition.err)
         XCTAssertTrue(try String(contentsOfFile: folder.file("s/test.csv"), encoding: .utf8).contains(",left,") , "catalog labels are written")
+
+        // Evaluation straight from the catalog: the scoring run (found by the training run's name), its split and history.
+        let evaluated = try run(["evaluate", "--catalog", catalog, "--run", "t", "--resamples", "50"])
+        XCTAssertEqual(evaluated.status, 0, evaluated.err)
+        XCTAssertTrue(evaluated.out.contains("Split 'main' by partition") && evaluated.out.contains("AUC"), evaluated.out)
+        let report = try run(["report", "--catalog", catalog, "--run", "cnn=t/test", "--resamples", "50", "--out", folder.file("r")])
+        XCTAssertEqual(report.status, 0, report.err)
+        let html = try String(contentsOfFile: folder.file("r/report.html"), encoding: .utf8)
+        for expected in ["Split &#39;main&#39; by partition", "cnn: checkpoint", "sha256", "cnn: training run", "loss.svg", "<h2>Training</h2>"] {
+            XCTAssertTrue(html.contains(expected) || FileManager.default.fileExists(atPath: folder.file("r/figures/" + expected)), expected)
+        }
+        let unknown = try run(["evaluate", "--catalog", catalog, "--run", "nope"])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.err.contains("runs here: t"), unknown.err)
     }
 
     func testAnOutOfRangeShardIsRefused() throws {

@@ -79,3 +79,74 @@ public struct RunStore {
         try catalog.read { db in try Int64.fetchOne(db, sql: "SELECT id FROM run WHERE name = ? ORDER BY id DESC LIMIT 1", arguments: [name]) }
     }
 }
+
+/// A run as stored: what it was, on which split, with which configuration.
+public struct RunRecord: Sendable {
+    public var id: Int64
+    public var name: String, kind: String, status: String
+    /// The full configuration as JSON text.
+    public var configuration: String
+    public var split: String?, task: String?, model: String?
+    public var seed: UInt64?
+    public var toolVersion: String, inputHash: String?, folder: String?
+    public var bestEpoch: Int?
+    public var startedAt: String, finishedAt: String?
+
+    /// The configuration's top-level string and number values (`[:]` when it is not a JSON object).
+    public var settings: [String: String] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(configuration.utf8)) as? [String: Any] else { return [:] }
+        return object.compactMapValues { value in
+            switch value {
+            case let s as String: return s
+            case let n as NSNumber: return n.stringValue
+            case let a as [Any]: return a.map { "\($0)" }.joined(separator: ",")
+            default: return nil
+            }
+        }
+    }
+}
+
+extension RunStore {
+    /// The run with this id, or the latest run with this name (of `kind` when given). Errors list what exists.
+    public func find(_ nameOrId: String, kind: String? = nil) throws -> RunRecord {
+        try catalog.read { db in
+            let kindFilter = kind.map { " AND kind = '\($0 == "train" ? "train" : "score")'" } ?? ""
+            var row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE name = ?\(kindFilter) ORDER BY id DESC LIMIT 1", arguments: [nameOrId])
+            if row == nil, let id = Int64(nameOrId) {
+                row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?\(kindFilter)", arguments: [id])
+            }
+            guard let row else {
+                let names = try String.fetchAll(db, sql: "SELECT DISTINCT name FROM run WHERE 1\(kindFilter) ORDER BY name")
+                throw CatalogError(code: .notFound, message: "no \(kind.map { $0 + " " } ?? "")run named '\(nameOrId)'" +
+                                   (names.isEmpty ? "; the catalog has none yet" : "; runs here: \(names.joined(separator: ", "))"))
+            }
+            return Self.record(row)
+        }
+    }
+
+    /// Every run, oldest first.
+    public func all() throws -> [RunRecord] {
+        try catalog.read { db in try Row.fetchAll(db, sql: "SELECT * FROM run ORDER BY id").map(Self.record) }
+    }
+
+    static func record(_ row: Row) -> RunRecord {
+        RunRecord(id: row["id"], name: row["name"], kind: row["kind"], status: row["status"], configuration: row["configuration"],
+                  split: row["splitName"], task: row["task"], model: row["model"], seed: (row["seed"] as Int64?).map { UInt64(bitPattern: $0) },
+                  toolVersion: row["toolVersion"], inputHash: row["inputHash"], folder: row["folder"], bestEpoch: row["bestEpoch"],
+                  startedAt: row["startedAt"], finishedAt: row["finishedAt"])
+    }
+
+    /// A run's stored predictions by image: the image's path relative to its import root, the true label (nil when
+    /// unlabelled) and the class probabilities.
+    public func predictions(run: Int64) throws -> [(imageId: Int64, path: String, label: String?, scores: [Double])] {
+        try catalog.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT p.imageId, p.label, p.scores, f.relativePath AS path FROM prediction p JOIN image i ON i.id = p.imageId
+                JOIN file f ON f.id = i.fileId WHERE p.runId = ? ORDER BY p.imageId
+                """, arguments: [run]).map { row in
+                let scores = (row["scores"] as String).split(separator: ",").compactMap { Double($0) }
+                return (row["imageId"], row["path"], row["label"], scores)
+            }
+        }
+    }
+}

@@ -15,6 +15,8 @@ public struct EvaluationReport: Sendable {
     public var models: [ModelEvaluation]
     public var histories: [TrainingHistory]
     public var provenance: Provenance
+    /// Per-partition summaries of the splits the models were evaluated on (from a catalog), shown with the dataset.
+    public var splitTables: [Table] = []
 
     public init(title: String, models: [ModelEvaluation], histories: [TrainingHistory] = [], provenance: Provenance) {
         self.title = title

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CohortCatalog
 import CohortMetrics
 import CohortReport
 import Foundation
@@ -6,7 +7,13 @@ import Foundation
 /// Options shared by `cohort evaluate` and `cohort report`: where predictions come from and how to read them.
 struct EvaluationOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("Prediction CSV files, as NAME=FILE or FILE (named after the file).", valueName: "predictions"))
-    var predictions: [String]
+    var predictions: [String] = []
+    @Option(name: .customLong("run"), help: ArgumentHelp("""
+        A scoring run in the catalog (its name, id, or a training run's name for its latest scoring), as NAME=RUN or RUN; \
+        repeatable. Brings the split's partitions, the training history and the run's provenance into the report.
+        """, valueName: "run"))
+    var runs: [String] = []
+    @Option(help: "Catalog holding the --run runs.") var catalog: String = Catalog.defaultPath
     @Option(help: "Column of true labels.") var labelColumn = "label"
     @Option(help: "Binary problems: column of the positive class's score.") var scoreColumn: String?
     @Option(help: ArgumentHelp("Multi-class problems: probability columns, comma-separated (p_NAME gives class NAME).", valueName: "c1,c2,..."))
@@ -34,24 +41,53 @@ struct EvaluationOptions: ParsableArguments {
         columns.probabilities = probabilityColumns?.split(separator: ",").map { String($0) } ?? []
         columns.positive = positive
         columns.id = idColumn
-        if scoreColumn == nil && columns.probabilities.isEmpty {
-            throw ValidationError("give --score-column (binary) or --probability-columns (multi-class)")
+        guard !predictions.isEmpty || !runs.isEmpty else {
+            throw ValidationError("give prediction CSV files, or --run NAME with --catalog (see cohort evaluate --help)")
         }
-        let models = try predictions.map { argument -> ModelEvaluation in
+        if !predictions.isEmpty && scoreColumn == nil && columns.probabilities.isEmpty {
+            throw ValidationError("give --score-column (binary) or --probability-columns (multi-class) for the CSV files")
+        }
+        var models = try predictions.map { argument -> ModelEvaluation in
             let (name, path) = Self.split(argument)
             return ModelEvaluation(try Predictions.load(csv: path, name: name, columns: columns), threshold: threshold,
                                    resamples: resamples, seed: seed)
         }
-        let loadedHistories = try histories.map { argument -> TrainingHistory in
+        var loadedHistories = try histories.map { argument -> TrainingHistory in
             let (name, path) = Self.split(argument)
             return try TrainingHistory.load(csv: path, name: name)
         }
         var facts: [(String, String)] = models.map { m in
             ("predictions: \(m.predictions.name)", "\(m.predictions.source ?? "") sha256 \(m.predictions.sourceSha256 ?? "")")
         }
+        var splitTables: [Table] = []
+        if !runs.isEmpty {
+            guard FileManager.default.fileExists(atPath: catalog) else {
+                throw ValidationError("no catalog at \(catalog); give --catalog PATH")
+            }
+            let source = CatalogEvaluation(catalog: try Catalog(path: catalog))
+            facts.append(("catalog", (catalog as NSString).standardizingPath))
+            var splitsSeen: Set<String> = []
+            for argument in runs {
+                let explicit = argument.firstIndex(of: "=").map { (String(argument[..<$0]), String(argument[argument.index(after: $0)...])) }
+                let run = try source.scoringRun(explicit?.1 ?? argument)
+                let name = explicit?.0 ?? run.settings["training_run_name"] ?? run.name
+                let (loaded, unlabelled) = try source.predictions(run: run, name: name, positive: positive)
+                if unlabelled > 0 { FileHandle.standardError.write(Data("note: \(name): \(unlabelled) unlabelled image(s) left out\n".utf8)) }
+                models.append(ModelEvaluation(loaded, threshold: threshold, resamples: resamples, seed: seed))
+                if histories.isEmpty, let history = try source.history(behind: run, name: name) { loadedHistories.append(history) }
+                facts += try source.provenance(of: run, name: name)
+                if let split = run.split, splitsSeen.insert(split).inserted {
+                    let (table, identity) = try source.splitTable(split)
+                    splitTables.append(table)
+                    facts.append(("split", identity))
+                }
+            }
+        }
         facts += [("threshold", Format.fixed(threshold, 3)), ("bootstrap", "\(resamples) resamples, seed \(seed)"),
                   ("command", (["cohort"] + CommandLine.arguments.dropFirst()).joined(separator: " "))]
-        return EvaluationReport(title: title, models: models, histories: loadedHistories, provenance: Provenance(facts: facts))
+        var report = EvaluationReport(title: title, models: models, histories: loadedHistories, provenance: Provenance(facts: facts))
+        report.splitTables = splitTables
+        return report
     }
 }
 
@@ -68,6 +104,7 @@ struct Evaluate: ParsableCommand {
             Examples:
               cohort evaluate cnn=cnn.csv resnet=resnet.csv --score-column p_malignant --positive malignant
               cohort evaluate preds.csv --probability-columns p_benign,p_malignant,p_normal --out report/
+              cohort evaluate --catalog catalogs/busi.sqlite --run cnn --run resnet --out report/
             """
     )
 
@@ -76,7 +113,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let report = try options.report()
-        for table in [report.datasetTable, report.summaryTable, report.perClassTable] { TextTable.print(table) }
+        for table in [report.datasetTable] + report.splitTables + [report.summaryTable, report.perClassTable] { TextTable.print(table) }
         if report.models.contains(where: { $0.operatingPoint != nil }) { TextTable.print(report.operatingPointTable) }
         let comparisons = try report.comparisonTable()
         if !comparisons.rows.isEmpty { TextTable.print(comparisons) }
@@ -100,6 +137,7 @@ struct Report: ParsableCommand {
             Example:
               cohort report cnn=cnn.csv resnet=resnet.csv --score-column p_malignant --positive malignant \\
                   --history cnn=cnn_history.csv --out results/
+              cohort report --catalog catalogs/busi.sqlite --run cnn --run resnet --out results/
             """
     )
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CohortCatalog
+import CohortCore
 import CohortData
 import CohortReport
 import CohortTraining
@@ -33,7 +34,18 @@ struct Score: ParsableCommand {
     @Option(help: "Aggregate per breast and per study by max or mean.") var aggregate = "max"
     @Option(help: ArgumentHelp("Score shard I of N (0-based), e.g. 2/8.", valueName: "I/N")) var shard: String?
     @Option(help: "Images per batch.") var batchSize = 16
+    @Option(help: ArgumentHelp("Name of the scoring run in the catalog (default: TRAINING-RUN/PARTITION); `cohort evaluate --run NAME` reads it.", valueName: "name"))
+    var name: String?
     @Flag(help: "No progress output.") var quiet = false
+
+    /// What the catalog records about this scoring run: checkpoint and its SHA-256, the training run, classes, options.
+    func configurationJSON(_ scorer: Scorer) throws -> String {
+        let digest = FileManager.default.contents(atPath: checkpoint).map { SHA256.hex([UInt8]($0)) } ?? ""
+        var object: [String: Any] = ["checkpoint": checkpoint, "checkpoint_sha256": digest, "classes": scorer.classes,
+                                     "tta": tta, "partition": partition, "aggregate": aggregate]
+        for key in ["run_name", "run_id", "architecture", "epoch", "seed", "split", "task_output"] { object["training_" + key] = scorer.metadata[key] }
+        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+    }
 
     func run() throws {
         guard (folder == nil) != (split == nil) else { throw ValidationError("give a folder to score, or --split (and --partition) of a catalog") }
@@ -48,9 +60,9 @@ struct Score: ParsableCommand {
             let dataset = try CatalogDataset.load(catalog: c, split: split, partition: partition).withoutMasks()
             entries = dataset.entries
             labels = dataset.classes
-            let run = try RunStore(catalog: c).begin(name: "score " + (checkpoint as NSString).lastPathComponent, kind: "score",
-                                                     configuration: "{\"checkpoint\":\"\(checkpoint)\",\"tta\":\(tta)}", split: split, task: nil,
-                                                     model: nil, seed: nil, inputHash: nil, folder: nil)
+            let run = try RunStore(catalog: c).begin(name: name ?? (scorer.metadata["run_name"] ?? "score") + "/" + partition, kind: "score",
+                                                     configuration: try configurationJSON(scorer), split: split, task: nil,
+                                                     model: scorer.metadata["architecture"], seed: nil, inputHash: nil, folder: nil)
             store = (c, run)
         } else {
             entries = Scorer.entries(folder: folder!)
