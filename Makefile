@@ -17,12 +17,10 @@ test: deps
 	$(SWIFT) test --skip-build
 
 demo: release
-	@echo "== cohort inspect fixtures/ (the project's own synthetic files)"
-	.build/release/cohort inspect fixtures/dicom fixtures/png fixtures/tiff
-	@echo "== display PNG of a MONOCHROME1 mammography fixture"
-	mkdir -p catalogs/demo
-	.build/release/cohort convert fixtures/dicom/MG_u16s12_64x48_MONOCHROME1_RLE.dcm catalogs/demo/mg_display.png
-	@echo "wrote catalogs/demo/mg_display.png"
+	@echo "== cohort synth: 100 synthetic patients as DICOM mammograms (skipped when already written)"
+	test -f catalogs/demo/studies/labels.csv || .build/release/cohort synth catalogs/demo/studies --patients 100 --seed 1
+	@echo "== cohort pipeline examples/demo/experiment.yaml: import, labels, split by patient, train, score, report"
+	.build/release/cohort pipeline examples/demo/experiment.yaml
 
 fixtures: release
 	./fixtures/generate.sh .build/release/cohort

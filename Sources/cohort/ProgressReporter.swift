@@ -1,7 +1,8 @@
 import Foundation
 
 /// Progress on standard error: a bar with rate and ETA on a terminal, a plain line every few seconds otherwise.
-final class ProgressReporter {
+final class ProgressReporter: @unchecked Sendable {
+    private let lock = NSLock()
     private let label: String
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private var lastPrint = -Double.infinity
@@ -11,6 +12,8 @@ final class ProgressReporter {
 
     /// Reports `done` of `total` items (and bytes, when known) after `elapsed` seconds.
     func update(done: Int, total: Int, bytes: Int64 = 0, elapsed: Double, detail: String? = nil) {
+        lock.lock()
+        defer { lock.unlock() }
         let interval = isTerminal ? 0.1 : 5
         guard elapsed - lastPrint >= interval || done == total else { return }
         lastPrint = elapsed

@@ -85,6 +85,22 @@ CDCMStatus cdcm_fragment_view(CDCMFile *file, size_t index, const uint8_t **data
 /** Copies the Basic Offset Table (may be empty). */
 CDCMStatus cdcm_offset_table(CDCMFile *file, uint32_t *buffer, size_t capacity, size_t *count);
 
+/** One string-valued element of a new data set: tag (group << 16 | element) and its value (backslash-separated
+ *  for several values). The VR comes from DCMTK's dictionary. */
+typedef struct {
+    uint32_t tag;
+    const char *value;
+} CDCMStringElement;
+
+/** Writes a single-frame 16-bit grayscale image as a DICOM Part 10 file: `elements` (patient, study, series,
+ *  instance attributes), the image pixel module from `rows`, `columns`, `bitsStored`, `photometric`
+ *  (MONOCHROME1/2), unsigned `pixels` (rows * columns words), encoded in `transferSyntaxUID` (native, RLE,
+ *  JPEG lossless SV1 or JPEG-LS lossless; DCMTK's encoders). The file is written to a temporary name and
+ *  renamed, so a reader never sees half a file. */
+CDCMStatus cdcm_write_gray16(const char *path, const CDCMStringElement *elements, size_t elementCount,
+                             uint16_t rows, uint16_t columns, uint16_t bitsStored, const char *photometric,
+                             const uint16_t *pixels, const char *transferSyntaxUID, char *message, size_t capacity);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,87 @@
+// Writing new DICOM files (synthetic studies) with DCMTK's encoders. Every extern "C" body catches C++ exceptions.
+#include "FileHandle.hpp"
+
+#include <dcmtk/dcmdata/dcrleerg.h>
+#include <dcmtk/dcmjpeg/djencode.h>
+#include <dcmtk/dcmjpls/djencode.h>
+
+#include <cstdio>
+#include <mutex>
+#include <new>
+
+namespace {
+
+void registerEncoders() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        DJEncoderRegistration::registerCodecs();
+        DJLSEncoderRegistration::registerCodecs();
+        DcmRLEEncoderRegistration::registerCodecs();
+    });
+}
+
+CDCMStatus fail(const OFCondition &condition, const char *what, char *message, size_t capacity) {
+    cdcm::copyMessage(std::string(what) + ": " + condition.text(), message, capacity);
+    return CDCM_INTERNAL;
+}
+
+}  // namespace
+
+extern "C" CDCMStatus cdcm_write_gray16(const char *path, const CDCMStringElement *elements, size_t elementCount,
+                                        uint16_t rows, uint16_t columns, uint16_t bitsStored, const char *photometric,
+                                        const uint16_t *pixels, const char *transferSyntaxUID, char *message,
+                                        size_t capacity) {
+    try {
+        cdcm::initialize();
+        registerEncoders();
+        DcmXfer transfer(transferSyntaxUID);
+        E_TransferSyntax syntax = transfer.getXfer();
+        if (syntax == EXS_Unknown) {
+            cdcm::copyMessage(std::string("unknown transfer syntax ") + transferSyntaxUID, message, capacity);
+            return CDCM_UNSUPPORTED;
+        }
+        DcmFileFormat file;
+        DcmDataset *data = file.getDataset();
+        for (size_t i = 0; i < elementCount; ++i) {
+            DcmTagKey key(static_cast<Uint16>(elements[i].tag >> 16), static_cast<Uint16>(elements[i].tag & 0xFFFF));
+            OFCondition status = data->putAndInsertString(key, elements[i].value);
+            if (status.bad()) return fail(status, "element", message, capacity);
+        }
+        const Uint16 stored = bitsStored;
+        OFCondition status = data->putAndInsertUint16(DCM_SamplesPerPixel, 1);
+        if (status.good()) status = data->putAndInsertString(DCM_PhotometricInterpretation, photometric);
+        if (status.good()) status = data->putAndInsertUint16(DCM_Rows, rows);
+        if (status.good()) status = data->putAndInsertUint16(DCM_Columns, columns);
+        if (status.good()) status = data->putAndInsertUint16(DCM_BitsAllocated, 16);
+        if (status.good()) status = data->putAndInsertUint16(DCM_BitsStored, stored);
+        if (status.good()) status = data->putAndInsertUint16(DCM_HighBit, static_cast<Uint16>(stored - 1));
+        if (status.good()) status = data->putAndInsertUint16(DCM_PixelRepresentation, 0);
+        if (status.good()) status = data->putAndInsertUint16Array(DCM_PixelData, pixels, static_cast<unsigned long>(rows) * columns);
+        if (status.bad()) return fail(status, "pixel module", message, capacity);
+        if (transfer.isEncapsulated()) {
+            status = data->chooseRepresentation(syntax, nullptr);
+            if (status.bad() || !data->canWriteXfer(syntax)) {
+                cdcm::copyMessage(std::string("DCMTK cannot encode ") + transfer.getXferName() + ": " + status.text(), message, capacity);
+                return CDCM_UNSUPPORTED;
+            }
+        }
+        std::string temporary = std::string(path) + ".partial";
+        status = file.saveFile(temporary.c_str(), syntax);
+        if (status.bad()) {
+            std::remove(temporary.c_str());
+            return fail(status, "save", message, capacity);
+        }
+        if (std::rename(temporary.c_str(), path) != 0) {
+            std::remove(temporary.c_str());
+            cdcm::copyMessage(std::string("cannot rename to ") + path, message, capacity);
+            return CDCM_INTERNAL;
+        }
+        return CDCM_OK;
+    } catch (const std::bad_alloc &) {
+        cdcm::copyMessage("out of memory", message, capacity);
+        return CDCM_INTERNAL;
+    } catch (...) {
+        cdcm::copyMessage("unexpected C++ exception in DCMTK", message, capacity);
+        return CDCM_INTERNAL;
+    }
+}
