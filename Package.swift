@@ -64,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "cohort",
             dependencies: [
-                "CohortCore", "CohortImageIO", "CohortCatalog", "CohortData", "CohortMetrics", "CohortReport", "CohortTraining",
+                "CohortCore", "CohortImageIO", "CohortCatalog", "CohortData", "CohortMetrics", "CohortReport", "CohortTraining", "CohortNN", "CohortTensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -10,7 +10,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput (used by the scripts in bench/).",
-        subcommands: [Decode.self, BenchData.self, BenchMetrics.self]
+        subcommands: [Decode.self, BenchData.self, BenchMetrics.self, BenchTrain.self]
     )
 
     struct Decode: ParsableCommand {
