@@ -136,4 +136,14 @@ static inline void cdnnl_convolution_destroy(cdnnl_convolution *c) {
     free(c);
 }
 
+/** Threads of oneDNN's OpenMP runtime (libgomp). */
+extern void omp_set_num_threads(int);
+static inline void cdnnl_set_threads(int n) { omp_set_num_threads(n > 0 ? n : 1); }
+
+/** Row-major single-precision GEMM: C = alpha op(A) op(B) + beta C (oneDNN's dnnl_sgemm). 0 on success. */
+static inline int cdnnl_sgemm(int transA, int transB, long m, long n, long k, float alpha, const float *a, long lda,
+                              const float *b, long ldb, float beta, float *c, long ldc) {
+    return (int)dnnl_sgemm(transA ? 'T' : 'N', transB ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
 #endif

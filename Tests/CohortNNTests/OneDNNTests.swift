@@ -43,4 +43,52 @@ final class OneDNNTests: XCTestCase {
             }
         }
     }
+
+    func testOneDNNLinearLayersEqualTheReferenceLoops() {
+        var state: UInt64 = 5
+        func random() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Double(state >> 11) * 0x1p-53 * 2 - 1)
+        }
+        for (layer, n) in [(Linear(37, 5), 3), (Linear(4, 129, bias: false), 1), (Linear(300, 64), 8)] {
+            for (_, p) in layer.state { for i in p.value.data.indices { p.value.data[i] = random() } }
+            let x = Tensor(shape: [n, layer.inFeatures], data: (0..<(n * layer.inFeatures)).map { _ in random() })
+            let g = Tensor(shape: [n, layer.outFeatures], data: (0..<(n * layer.outFeatures)).map { _ in random() })
+            func run(_ oneDNN: Bool) -> [Tensor] {
+                layer.usesOneDNN = oneDNN
+                let y = layer.forward(x, training: true)
+                layer.zeroGradients()
+                // Accumulation: gradients add to what is there, as in the reference.
+                for p in layer.parameters { for i in p.gradient.data.indices { p.gradient.data[i] = 0.5 } }
+                return [y, layer.backward(g)] + layer.parameters.map(\.gradient)
+            }
+            for (k, (a, b)) in zip(run(true), run(false)).enumerated() {
+                XCTAssertEqual(a.shape, b.shape)
+                let error = zip(a.data, b.data).map { abs($0 - $1) }.max() ?? 0
+                XCTAssertLessThan(error, 1e-4, "Linear(\(layer.inFeatures), \(layer.outFeatures)) output \(k)")
+            }
+        }
+    }
+
+    /// The parallel element-wise kernels give the same bits for any thread count.
+    func testResultsDoNotDependOnTheThreadCount() {
+        func step(threads: Int) -> [Float] {
+            let saved = ComputeThreads.count
+            defer { ComputeThreads.count = saved }
+            ComputeThreads.count = threads
+            let model = Sequential([Conv2d(2, 4, kernel: 3, padding: 1), ReLU(), MaxPool2d(2), Flatten(), Linear(4 * 40 * 40, 3)])
+            WeightInitialization.kaimingUniform(model, seed: 3)
+            let x = Tensor(shape: [2, 2, 80, 80], data: (0..<(2 * 2 * 80 * 80)).map { Float(($0 * 7919) % 101) / 50 - 1 })
+            let adam = Adam(parameters: model.parameters, learningRate: 1e-2)
+            for _ in 0..<2 {
+                let loss = softmaxCrossEntropy(model.forward(x, training: true), labels: [0, 2])
+                model.zeroGradients()
+                _ = model.backward(loss.gradient)
+                adam.update()
+            }
+            return model.parameters.flatMap(\.value.data)
+        }
+        XCTAssertEqual(step(threads: 1), step(threads: 2))
+        XCTAssertEqual(step(threads: 1), step(threads: 5))
+    }
 }

@@ -16,14 +16,29 @@ public final class ReLU: Module {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         input = x
         var out = x
-        for i in out.data.indices { out.data[i] = min(max(out.data[i], 0), cap ?? .infinity) }
+        let upper = cap ?? .infinity
+        out.data.withUnsafeMutableBufferPointer { os in
+            guard let o = os.baseAddress else { return }
+            ComputeThreads.forRanges(os.count) { range in for i in range { o[i] = min(max(o[i], 0), upper) } }
+        }
         return out
     }
 
     public func backward(_ gy: Tensor) -> Tensor {
-        var gx = gy
-        for i in gx.data.indices where input.data[i] <= 0 || (cap.map { input.data[i] >= $0 } ?? false) { gx.data[i] = 0 }
-        return gx
+        let upper = cap ?? .infinity
+        let data = input.data.withUnsafeBufferPointer { xs in
+            gy.data.withUnsafeBufferPointer { gs in
+                [Scalar](unsafeUninitializedCapacity: gs.count) { out, initialized in
+                    if let x = xs.baseAddress, let g = gs.baseAddress, let o = out.baseAddress {
+                        ComputeThreads.forRanges(gs.count) { range in
+                            for i in range { o[i] = x[i] > 0 && x[i] < upper ? g[i] : 0 }
+                        }
+                    }
+                    initialized = gs.count
+                }
+            }
+        }
+        return Tensor(shape: gy.shape, data: data)
     }
 }
 

@@ -9,6 +9,10 @@ public final class Linear: Module {
     public let inFeatures, outFeatures: Int
     public let weight: Parameter, bias: Parameter?
     private var input = Tensor(shape: [0])
+    #if !COHORT_DOUBLE
+    /// Whether products run through oneDNN's GEMM (the reference loops below stay, and tests compare the two).
+    public var usesOneDNN = true
+    #endif
 
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) {
         (self.inFeatures, self.outFeatures) = (inFeatures, outFeatures)
@@ -23,6 +27,9 @@ public final class Linear: Module {
         input = x
         let n = x.shape[0]
         var out = Tensor(shape: [n, outFeatures])
+        #if !COHORT_DOUBLE
+        if usesOneDNN, n > 0, fastForward(x, into: &out) { return out }
+        #endif
         x.data.withUnsafeBufferPointer { xs in
             weight.value.data.withUnsafeBufferPointer { ws in
                 out.data.withUnsafeMutableBufferPointer { os in
@@ -42,6 +49,9 @@ public final class Linear: Module {
     public func backward(_ gy: Tensor) -> Tensor {
         let n = input.shape[0]
         var gx = Tensor(shape: input.shape)
+        #if !COHORT_DOUBLE
+        if usesOneDNN, n > 0, fastBackward(gy, into: &gx) { return gx }
+        #endif
         input.data.withUnsafeBufferPointer { xs in
             gy.data.withUnsafeBufferPointer { gs in
                 weight.value.data.withUnsafeBufferPointer { ws in
@@ -65,4 +75,50 @@ public final class Linear: Module {
         if let bias { for b in 0..<n { for o in 0..<outFeatures { bias.gradient.data[o] += gy.data[b * outFeatures + o] } } }
         return gx
     }
+
+    #if !COHORT_DOUBLE
+    /// y = x W^T (+ b) with one GEMM.
+    private func fastForward(_ x: Tensor, into out: inout Tensor) -> Bool {
+        let n = x.shape[0]
+        let done = x.data.withUnsafeBufferPointer { xs in
+            weight.value.data.withUnsafeBufferPointer { ws in
+                out.data.withUnsafeMutableBufferPointer { os in
+                    OneDNNGemm.multiply(xs.baseAddress!, transposeA: false, ws.baseAddress!, transposeB: true, into: os.baseAddress!,
+                                        m: n, n: outFeatures, k: inFeatures)
+                }
+            }
+        }
+        guard done else { return false }
+        if let bias {
+            bias.value.data.withUnsafeBufferPointer { bs in
+                out.data.withUnsafeMutableBufferPointer { os in
+                    for b in 0..<n { for o in 0..<outFeatures { os[b * outFeatures + o] += bs[o] } }
+                }
+            }
+        }
+        return true
+    }
+
+    /// gW += gy^T x, gx = gy W, gb += column sums of gy.
+    private func fastBackward(_ gy: Tensor, into gx: inout Tensor) -> Bool {
+        let n = input.shape[0]
+        let done = gy.data.withUnsafeBufferPointer { gs in
+            input.data.withUnsafeBufferPointer { xs in
+                weight.value.data.withUnsafeBufferPointer { ws in
+                    weight.gradient.data.withUnsafeMutableBufferPointer { gws in
+                        gx.data.withUnsafeMutableBufferPointer { gxs in
+                            OneDNNGemm.multiply(gs.baseAddress!, transposeA: true, xs.baseAddress!, transposeB: false, into: gws.baseAddress!,
+                                                m: outFeatures, n: inFeatures, k: n, beta: 1)
+                                && OneDNNGemm.multiply(gs.baseAddress!, transposeA: false, ws.baseAddress!, transposeB: false,
+                                                       into: gxs.baseAddress!, m: n, n: inFeatures, k: outFeatures)
+                        }
+                    }
+                }
+            }
+        }
+        guard done else { return false }
+        if let bias { for b in 0..<n { for o in 0..<outFeatures { bias.gradient.data[o] += gy.data[b * outFeatures + o] } } }
+        return true
+    }
+    #endif
 }

@@ -25,24 +25,35 @@ public final class MaxPool2d: Module {
         let ho = (h + 2 * padding - kernel) / stride + 1, wo = (w + 2 * padding - kernel) / stride + 1
         var out = Tensor(shape: [n, c, ho, wo])
         argmax = [Int32](repeating: 0, count: out.count)
-        for plane in 0..<(n * c) {
-            let base = plane * h * w
-            for oy in 0..<ho {
-                for ox in 0..<wo {
-                    var bestIndex = -1, best = -Scalar.infinity
-                    for ky in 0..<kernel {
-                        let iy = oy * stride - padding + ky
-                        if iy < 0 || iy >= h { continue }
-                        for kx in 0..<kernel {
-                            let ix = ox * stride - padding + kx
-                            if ix < 0 || ix >= w { continue }
-                            let i = base + iy * w + ix
-                            if bestIndex < 0 || x.data[i] > best { best = x.data[i]; bestIndex = i }
+        let (kernel, stride, padding) = (self.kernel, self.stride, self.padding)
+        x.data.withUnsafeBufferPointer { xs in
+            out.data.withUnsafeMutableBufferPointer { os in
+                argmax.withUnsafeMutableBufferPointer { args in
+                    guard let xp = xs.baseAddress, let op = os.baseAddress, let ap = args.baseAddress else { return }
+                    // Planes in parallel: each output and its argmax belong to one plane.
+                    ComputeThreads.forRanges(n * c, minimumChunk: max(1, (1 << 15) / max(h * w, 1))) { planes in
+                        for plane in planes {
+                            let base = plane * h * w
+                            for oy in 0..<ho {
+                                for ox in 0..<wo {
+                                    var bestIndex = -1, best = -Scalar.infinity
+                                    for ky in 0..<kernel {
+                                        let iy = oy * stride - padding + ky
+                                        if iy < 0 || iy >= h { continue }
+                                        for kx in 0..<kernel {
+                                            let ix = ox * stride - padding + kx
+                                            if ix < 0 || ix >= w { continue }
+                                            let i = base + iy * w + ix
+                                            if bestIndex < 0 || xp[i] > best { best = xp[i]; bestIndex = i }
+                                        }
+                                    }
+                                    let o = (plane * ho + oy) * wo + ox
+                                    op[o] = best
+                                    ap[o] = Int32(bestIndex)
+                                }
+                            }
                         }
                     }
-                    let o = (plane * ho + oy) * wo + ox
-                    out.data[o] = best
-                    argmax[o] = Int32(bestIndex)
                 }
             }
         }
@@ -51,7 +62,18 @@ public final class MaxPool2d: Module {
 
     public func backward(_ gy: Tensor) -> Tensor {
         var gx = Tensor(shape: inputShape)
-        for o in gy.data.indices { gx.data[Int(argmax[o])] += gy.data[o] }
+        let perPlane = gy.shape.count == 4 ? gy.shape[2] * gy.shape[3] : gy.count
+        gy.data.withUnsafeBufferPointer { gs in
+            argmax.withUnsafeBufferPointer { args in
+                gx.data.withUnsafeMutableBufferPointer { gxs in
+                    guard let g = gs.baseAddress, let a = args.baseAddress, let out = gxs.baseAddress, perPlane > 0 else { return }
+                    // Whole planes per worker: every argmax of a plane points into that plane.
+                    ComputeThreads.forRanges(gs.count / perPlane, minimumChunk: max(1, (1 << 15) / perPlane)) { planes in
+                        for o in (planes.lowerBound * perPlane)..<(planes.upperBound * perPlane) { out[Int(a[o])] += g[o] }
+                    }
+                }
+            }
+        }
         return gx
     }
 }

@@ -25,19 +25,33 @@ public final class Adam {
         v = m
     }
 
-    /// One update of every parameter from its accumulated gradient.
+    /// One update of every parameter from its accumulated gradient: one fused pass per parameter over value,
+    /// gradient and both moments, split across ``ComputeThreads`` (element-wise, so the result does not depend on it).
     public func update() {
         step += 1
         let correction1 = 1 - pow(beta1, Scalar(step)), correction2 = 1 - pow(beta2, Scalar(step))
+        let (beta1, beta2, eps, rate, decay, decoupled) = (self.beta1, self.beta2, self.eps, learningRate, weightDecay, self.decoupled)
         for (k, p) in parameters.enumerated() {
-            for i in p.value.data.indices {
-                var g = p.gradient.data[i]
-                if weightDecay != 0 && !decoupled { g += weightDecay * p.value.data[i] }
-                if weightDecay != 0 && decoupled { p.value.data[i] -= learningRate * weightDecay * p.value.data[i] }
-                m[k][i] = beta1 * m[k][i] + (1 - beta1) * g
-                v[k][i] = beta2 * v[k][i] + (1 - beta2) * g * g
-                let denominator = (v[k][i] / correction2).squareRoot() + eps
-                p.value.data[i] -= learningRate * (m[k][i] / correction1) / denominator
+            p.value.data.withUnsafeMutableBufferPointer { values in
+                p.gradient.data.withUnsafeBufferPointer { gradients in
+                    m[k].withUnsafeMutableBufferPointer { ms in
+                        v[k].withUnsafeMutableBufferPointer { vs in
+                            guard values.count > 0 else { return }
+                            let (value, gradient, m, v) = (values.baseAddress!, gradients.baseAddress!, ms.baseAddress!, vs.baseAddress!)
+                            ComputeThreads.forRanges(values.count) { range in
+                                for i in range {
+                                    var g = gradient[i]
+                                    if decay != 0 && !decoupled { g += decay * value[i] }
+                                    if decay != 0 && decoupled { value[i] -= rate * decay * value[i] }
+                                    m[i] = beta1 * m[i] + (1 - beta1) * g
+                                    v[i] = beta2 * v[i] + (1 - beta2) * g * g
+                                    let denominator = (v[i] / correction2).squareRoot() + eps
+                                    value[i] -= rate * (m[i] / correction1) / denominator
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }
@@ -59,16 +73,27 @@ public final class SGD {
     }
 
     public func update() {
+        let (rate, decay, momentum, nesterov, started) = (learningRate, weightDecay, self.momentum, self.nesterov, self.started)
         for (k, p) in parameters.enumerated() {
-            for i in p.value.data.indices {
-                var g = p.gradient.data[i] + weightDecay * p.value.data[i]
-                if momentum != 0 {
-                    velocity[k][i] = started ? momentum * velocity[k][i] + g : g
-                    g = nesterov ? g + momentum * velocity[k][i] : velocity[k][i]
+            p.value.data.withUnsafeMutableBufferPointer { values in
+                p.gradient.data.withUnsafeBufferPointer { gradients in
+                    velocity[k].withUnsafeMutableBufferPointer { velocities in
+                        guard values.count > 0 else { return }
+                        let (value, gradient, velocity) = (values.baseAddress!, gradients.baseAddress!, velocities.baseAddress!)
+                        ComputeThreads.forRanges(values.count) { range in
+                            for i in range {
+                                var g = gradient[i] + decay * value[i]
+                                if momentum != 0 {
+                                    velocity[i] = started ? momentum * velocity[i] + g : g
+                                    g = nesterov ? g + momentum * velocity[i] : velocity[i]
+                                }
+                                value[i] -= rate * g
+                            }
+                        }
+                    }
                 }
-                p.value.data[i] -= learningRate * g
             }
         }
-        started = true
+        self.started = true
     }
 }
