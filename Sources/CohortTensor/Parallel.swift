@@ -20,3 +20,12 @@ public enum ComputeThreads {
         }
     }
 }
+
+/// Multiply-adds of convolution and linear forward passes since the last reset (for benchmarks' GFLOP/s).
+public enum FlopCounter {
+    nonisolated(unsafe) public static var enabled = false
+    nonisolated(unsafe) public static var multiplyAdds = 0
+
+    @inlinable
+    public static func add(_ count: Int) { if enabled { multiplyAdds += count } }
+}

@@ -38,6 +38,7 @@ public final class Conv2d: Module {
         input = x
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (ho, wo) = (outputSize(h), outputSize(w))
+        FlopCounter.add(n * outChannels * ho * wo * (inChannels / groups) * kernel * kernel)
         #if !COHORT_DOUBLE
         if usesOneDNN, let out = accelerated.forward(input: x, weights: weight.value, bias: bias?.value, stride: stride, padding: padding,
                                                      dilation: dilation, groups: groups, outputHeight: ho, outputWidth: wo) {

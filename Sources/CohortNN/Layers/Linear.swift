@@ -27,6 +27,7 @@ public final class Linear: Module {
         input = x
         let n = x.shape[0]
         var out = Tensor(shape: [n, outFeatures])
+        FlopCounter.add(n * inFeatures * outFeatures)
         #if !COHORT_DOUBLE
         if usesOneDNN, n > 0, fastForward(x, into: &out) { return out }
         #endif

@@ -26,10 +26,12 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Classes.") var classes = 2
     @Option(help: "Timed steps.") var steps = 5
     @Flag(help: "Forward passes in evaluation mode only.") var inference = false
+    @Option(help: "Compute threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Also time each layer of Sequential models.") var profile = false
-    @Flag(help: "Machine-readable line: model,batch,size,mode,median_seconds,images_per_second,peak_rss_mb.") var csv = false
+    @Flag(help: "Machine-readable line: model,batch,size,mode,median_seconds,images_per_second,peak_rss_mb,gflops.") var csv = false
 
     func run() throws {
+        OneDNNGemm.setThreads(threads)
         let inputChannels = channels ?? (model == "mammo-cnn" ? 1 : 3)
         let net = try ModelZoo.make(model, channels: inputChannels, height: size, width: size, classes: classes)
         WeightInitialization.kaimingUniform(net, seed: 1)
@@ -41,6 +43,8 @@ struct BenchTrain: ParsableCommand {
         var layerTimes: [String: (forward: Double, backward: Double)] = [:]
         let leaves = profile ? Self.leaves(net, prefix: "") : []
         for step in 0...steps {
+            if step == 1 { (FlopCounter.enabled, FlopCounter.multiplyAdds) = (true, 0) }
+            if step == 2 { FlopCounter.enabled = false }
             let start = DispatchTime.now().uptimeNanoseconds
             if inference {
                 _ = net.forward(input, training: false)
@@ -74,11 +78,14 @@ struct BenchTrain: ParsableCommand {
         let median = times.sorted()[times.count / 2]
         let rate = Double(batchSize) / median
         let rss = Self.peakRSSMegabytes()
+        // Training does about three times the forward multiply-adds (forward, input gradient, weight gradient).
+        let gflops = Double(FlopCounter.multiplyAdds) * 2 * (inference ? 1 : 3) / median / 1e9
         let mode = inference ? "inference" : "train"
         if csv {
-            print(String(format: "%@,%d,%d,%@,%.6f,%.3f,%.0f", model, batchSize, size, mode, median, rate, rss))
+            print(String(format: "%@,%d,%d,%@,%.6f,%.3f,%.0f,%.1f", model, batchSize, size, mode, median, rate, rss, gflops))
         } else {
-            print(String(format: "%@ %@ batch %d %dx%d: median step %.3f s, %.2f images/s, peak RSS %.0f MB", model, mode, batchSize, size, size, median, rate, rss))
+            print(String(format: "%@ %@ batch %d %dx%d: median step %.3f s, %.2f images/s, %.1f GFLOP/s of convolutions and linear layers, peak RSS %.0f MB",
+                         model, mode, batchSize, size, size, median, rate, gflops, rss))
         }
         if profile {
             let total = layerTimes.values.reduce(0) { $0 + $1.forward + $1.backward }
