@@ -31,73 +31,113 @@ public final class BatchNorm2d: Module {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.shape.count == 4 && x.shape[1] == channels, "BatchNorm2d: input \(x.shape), expected [N, \(channels), H, W]")
-        let (n, hw) = (x.shape[0], x.shape[2] * x.shape[3])
+        let (n, hw, channels, eps, momentum) = (x.shape[0], x.shape[2] * x.shape[3], self.channels, self.eps, self.momentum)
         let m = Scalar(n * hw)
-        var out = x
-        normalized = x
+        var out = [Scalar](repeating: 0, count: x.count), xhat = [Scalar](repeating: 0, count: x.count)
         inverseStd = [Scalar](repeating: 0, count: channels)
         trainedForward = training
-        for c in 0..<channels {
-            var mean: Scalar, variance: Scalar
-            if training {
-                // Two passes (mean, then squared deviations): E[x^2] - E[x]^2 cancels catastrophically when the
-                // values are close together, e.g. the 1x1 image-pooling branch of ASPP with a batch of 2.
-                var sum: Double = 0
-                for b in 0..<n { for i in 0..<hw { sum += Double(x.data[(b * channels + c) * hw + i]) } }
-                let mu = sum / Double(m)
-                var squares: Double = 0
-                for b in 0..<n { for i in 0..<hw { let d = Double(x.data[(b * channels + c) * hw + i]) - mu; squares += d * d } }
-                mean = Scalar(mu)
-                variance = Scalar(squares / Double(m))
-                let unbiased = m > 1 ? variance * m / (m - 1) : variance
-                runningMean.value.data[c] = (1 - momentum) * runningMean.value.data[c] + momentum * mean
-                runningVariance.value.data[c] = (1 - momentum) * runningVariance.value.data[c] + momentum * unbiased
-            } else {
-                mean = runningMean.value.data[c]
-                variance = runningVariance.value.data[c]
-            }
-            let inv = 1 / (variance + eps).squareRoot()
-            inverseStd[c] = inv
-            let gamma = weight.value.data[c], beta = bias.value.data[c]
-            for b in 0..<n {
-                for i in 0..<hw {
-                    let k = (b * channels + c) * hw + i
-                    let xhat = (x.data[k] - mean) * inv
-                    normalized.data[k] = xhat
-                    out.data[k] = gamma * xhat + beta
+        x.data.withUnsafeBufferPointer { xs in
+            out.withUnsafeMutableBufferPointer { os in
+                xhat.withUnsafeMutableBufferPointer { ns in
+                    inverseStd.withUnsafeMutableBufferPointer { invs in
+                        runningMean.value.data.withUnsafeMutableBufferPointer { rm in
+                            runningVariance.value.data.withUnsafeMutableBufferPointer { rv in
+                                weight.value.data.withUnsafeBufferPointer { gammas in
+                                    bias.value.data.withUnsafeBufferPointer { betas in
+                                        guard let xp = xs.baseAddress, let op = os.baseAddress, let np = ns.baseAddress else { return }
+                                        // Channels in parallel: each owns its elements and statistics.
+                                        ComputeThreads.forRanges(channels, minimumChunk: max(1, (1 << 15) / max(n * hw, 1))) { range in
+                                            for c in range {
+                                                var mean: Scalar, variance: Scalar
+                                                if training {
+                                                    // Two passes (mean, then squared deviations): E[x^2] - E[x]^2 cancels
+                                                    // catastrophically when the values are close together, e.g. the 1x1
+                                                    // image-pooling branch of ASPP with a batch of 2.
+                                                    var sum: Double = 0
+                                                    for b in 0..<n { let base = (b * channels + c) * hw; for i in 0..<hw { sum += Double(xp[base + i]) } }
+                                                    let mu = sum / Double(m)
+                                                    var squares: Double = 0
+                                                    for b in 0..<n {
+                                                        let base = (b * channels + c) * hw
+                                                        for i in 0..<hw { let d = Double(xp[base + i]) - mu; squares += d * d }
+                                                    }
+                                                    mean = Scalar(mu)
+                                                    variance = Scalar(squares / Double(m))
+                                                    let unbiased = m > 1 ? variance * m / (m - 1) : variance
+                                                    rm[c] = (1 - momentum) * rm[c] + momentum * mean
+                                                    rv[c] = (1 - momentum) * rv[c] + momentum * unbiased
+                                                } else {
+                                                    (mean, variance) = (rm[c], rv[c])
+                                                }
+                                                let inv = 1 / (variance + eps).squareRoot()
+                                                invs[c] = inv
+                                                let gamma = gammas[c], beta = betas[c]
+                                                for b in 0..<n {
+                                                    let base = (b * channels + c) * hw
+                                                    for i in 0..<hw {
+                                                        let normalizedValue = (xp[base + i] - mean) * inv
+                                                        np[base + i] = normalizedValue
+                                                        op[base + i] = gamma * normalizedValue + beta
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
+        normalized = Tensor(shape: x.shape, data: xhat)
         if training { batchCount.value.data[0] += 1 }
-        return out
+        return Tensor(shape: x.shape, data: out)
     }
 
     public func backward(_ gy: Tensor) -> Tensor {
-        let (n, hw) = (gy.shape[0], gy.shape[2] * gy.shape[3])
+        let (n, hw, channels, trained) = (gy.shape[0], gy.shape[2] * gy.shape[3], self.channels, trainedForward)
         let m = Scalar(n * hw)
-        var gx = Tensor(shape: gy.shape)
-        for c in 0..<channels {
-            // Double sums: the terms largely cancel, and float32 sums over a whole channel lose digits.
-            var sumG64 = 0.0, sumGX64 = 0.0
-            for b in 0..<n {
-                for i in 0..<hw {
-                    let k = (b * channels + c) * hw + i
-                    sumG64 += Double(gy.data[k])
-                    sumGX64 += Double(gy.data[k]) * Double(normalized.data[k])
-                }
-            }
-            let sumG = Scalar(sumG64), sumGX = Scalar(sumGX64)
-            weight.gradient.data[c] += sumGX
-            bias.gradient.data[c] += sumG
-            let scale = weight.value.data[c] * inverseStd[c]
-            for b in 0..<n {
-                for i in 0..<hw {
-                    let k = (b * channels + c) * hw + i
-                    // Training: the batch statistics depend on x too; inference: a fixed affine map.
-                    gx.data[k] = trainedForward ? scale * (gy.data[k] - sumG / m - normalized.data[k] * sumGX / m) : scale * gy.data[k]
+        var gx = [Scalar](repeating: 0, count: gy.count)
+        gy.data.withUnsafeBufferPointer { gs in
+            normalized.data.withUnsafeBufferPointer { ns in
+                gx.withUnsafeMutableBufferPointer { gxs in
+                    weight.gradient.data.withUnsafeMutableBufferPointer { gw in
+                        bias.gradient.data.withUnsafeMutableBufferPointer { gb in
+                            weight.value.data.withUnsafeBufferPointer { gammas in
+                                inverseStd.withUnsafeBufferPointer { invs in
+                                    guard let g = gs.baseAddress, let xh = ns.baseAddress, let out = gxs.baseAddress else { return }
+                                    ComputeThreads.forRanges(channels, minimumChunk: max(1, (1 << 15) / max(n * hw, 1))) { range in
+                                        for c in range {
+                                            // Double sums: the terms largely cancel, and float32 sums over a whole channel lose digits.
+                                            var sumG64 = 0.0, sumGX64 = 0.0
+                                            for b in 0..<n {
+                                                let base = (b * channels + c) * hw
+                                                for i in 0..<hw {
+                                                    sumG64 += Double(g[base + i])
+                                                    sumGX64 += Double(g[base + i]) * Double(xh[base + i])
+                                                }
+                                            }
+                                            let sumG = Scalar(sumG64), sumGX = Scalar(sumGX64)
+                                            gw[c] += sumGX
+                                            gb[c] += sumG
+                                            let scale = gammas[c] * invs[c]
+                                            for b in 0..<n {
+                                                let base = (b * channels + c) * hw
+                                                for i in 0..<hw {
+                                                    // Training: the batch statistics depend on x too; inference: a fixed affine map.
+                                                    out[base + i] = trained ? scale * (g[base + i] - sumG / m - xh[base + i] * sumGX / m) : scale * g[base + i]
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
-        return gx
+        return Tensor(shape: gy.shape, data: gx)
     }
 }

@@ -31,7 +31,11 @@ public final class ReLU: Module {
                 [Scalar](unsafeUninitializedCapacity: gs.count) { out, initialized in
                     if let x = xs.baseAddress, let g = gs.baseAddress, let o = out.baseAddress {
                         ComputeThreads.forRanges(gs.count) { range in
-                            for i in range { o[i] = x[i] > 0 && x[i] < upper ? g[i] : 0 }
+                            if upper == .infinity {
+                                for i in range { o[i] = x[i] > 0 ? g[i] : 0 }
+                            } else {
+                                for i in range { o[i] = x[i] > 0 ? (x[i] < upper ? g[i] : 0) : 0 }
+                            }
                         }
                     }
                     initialized = gs.count
