@@ -115,12 +115,13 @@ struct Pipeline: ParsableCommand {
             guard let name = model["name"] as? String, !name.isEmpty, !name.contains("/"), !name.contains("=") else {
                 throw file.error("every model needs a name (no '/' or '='), e.g. {name: cnn, model: simple-cnn}")
             }
-            if let unknown = Set(model.keys).subtracting(Self.modelKeys.keys).subtracting(["name"]).sorted().first {
-                throw file.error("unknown key '\(unknown)' in model '\(name)'; known: name, \(Self.modelKeys.keys.sorted().joined(separator: ", "))")
+            if let unknown = Set(model.keys).subtracting(Self.modelKeys.keys).subtracting(["name", "class_weights"]).sorted().first {
+                throw file.error("unknown key '\(unknown)' in model '\(name)'; known: name, class_weights, \(Self.modelKeys.keys.sorted().joined(separator: ", "))")
             }
             let folder = runsFolder + "/" + name
             var arguments = ["train", "--config", experiment, "--catalog", catalogPath, "--name", name, "--split", splitName, "--out", folder]
             for (key, flag) in Self.modelKeys.sorted(by: { $0.key < $1.key }) { if let value = model[key] { arguments += [flag, "\(value)"] } }
+            if model["class_weights"] as? Bool == true { arguments.append("--class-weights") }
             let fingerprint = SHA256.hex(Array((try file.fingerprint(extra: arguments)).utf8))
             let store = RunStore(catalog: catalog)
             let previous = try? store.find(name, kind: "train")
@@ -129,12 +130,14 @@ struct Pipeline: ParsableCommand {
                 step += 1
                 print("\n== \(step). train \(name): reusing run \(previous.id) (\(previous.status), best epoch \(previous.bestEpoch.map(String.init) ?? "-"); settings unchanged)")
             } else {
-                if !force, previous?.status == "running", recorded == fingerprint || recorded == nil,
+                // An interrupted run is resumed only when it was started with these very settings (the fingerprint is
+                // written before training starts); anything else trains afresh.
+                if !force, previous?.status == "running", recorded == fingerprint,
                    FileManager.default.fileExists(atPath: folder + "/resume.safetensors") { arguments.append("--resume") }
                 announce("train \(name)", arguments + progress)
-                try? FileManager.default.removeItem(atPath: folder + "/pipeline.fingerprint")
-                try Self.execute(arguments + progress)
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 try Data(fingerprint.utf8).write(to: URL(fileURLWithPath: folder + "/pipeline.fingerprint"), options: .atomic)
+                try Self.execute(arguments + progress)
             }
             let checkpoint = folder + "/best.safetensors"
             let scoreName = name + "/" + partition
