@@ -1,7 +1,7 @@
 /* CDNNL: the few oneDNN (2.6, C API) calls Cohort uses, behind plain C functions.
  *
- * A convolution handle holds the primitive for one shape (created once, executed many times); tensors stay in
- * plain NCHW / OIHW (or GOIHW) layouts owned by the caller. Every function returns 0 on success or oneDNN's status.
+ * A convolution handle holds the primitives for one shape (created once, executed many times); tensors stay in
+ * plain NCHW / OIHW (or GOIHW) layouts owned by the caller, reordered to the primitives' own formats inside. Every function returns 0 on success or oneDNN's status.
  */
 #ifndef CDNNL_SHIM_H
 #define CDNNL_SHIM_H
@@ -9,131 +9,202 @@
 #include <dnnl.h>
 #include <stdlib.h>
 
+/** One tensor argument of a primitive: the caller's plain layout, the layout the primitive chose, and (when they
+ *  differ) an internal buffer with the reorders between them, created once. */
+typedef struct {
+    dnnl_memory_desc_t user, chosen;
+    int same;
+    /* 1 when `buffer` belongs to an earlier slot that already holds this very tensor in this format (the forward's
+     * input for the weight gradient, the forward's weights for the input gradient): no reorder, no extra memory. */
+    int borrowed;
+    void *buffer;
+    dnnl_primitive_t toChosen, toUser;
+} cdnnl_slot;
+
 typedef struct {
     dnnl_engine_t engine;
     dnnl_stream_t stream;
     dnnl_primitive_t primitive, backwardData, backwardWeights;
-    dnnl_memory_desc_t src, weights, bias, dst;
+    dnnl_memory_desc_t bias;
+    /* forward: src, weights, dst; backward data: diff dst, weights, diff src; backward weights: src, diff dst, diff weights */
+    cdnnl_slot slots[9];
     int hasBias;
 } cdnnl_convolution;
 
-/** Creates the forward-inference convolution for input [n, ic, ih, iw], weights [oc, ic/groups, k, k] and output
- *  [n, oc, oh, ow] (dilation as in PyTorch: 1 = none). Free with cdnnl_convolution_destroy. */
+static inline dnnl_status_t cdnnl_reorder_create(dnnl_primitive_t *out, const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to,
+                                                 dnnl_engine_t engine) {
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_status_t s = dnnl_reorder_primitive_desc_create(&pd, from, engine, to, engine, NULL);
+    if (s == dnnl_success) s = dnnl_primitive_create(out, pd);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    return s;
+}
+
+/** Fills a slot from the primitive's choice for `what` (a dnnl_query_*_md). */
+static inline dnnl_status_t cdnnl_slot_init(cdnnl_slot *slot, const dnnl_memory_desc_t *user, const_dnnl_primitive_desc_t pd,
+                                            dnnl_query_t what, dnnl_engine_t engine, const cdnnl_slot *earlier) {
+    const dnnl_memory_desc_t *chosen = dnnl_primitive_desc_query_md(pd, what, 0);
+    if (!chosen) return dnnl_runtime_error;
+    slot->user = *user;
+    slot->chosen = *chosen;
+    slot->same = dnnl_memory_desc_equal(user, chosen);
+    if (slot->same) return dnnl_success;
+    if (earlier && !earlier->same && dnnl_memory_desc_equal(&earlier->chosen, chosen)) {
+        slot->borrowed = 1;
+        slot->buffer = earlier->buffer;
+        return dnnl_success;
+    }
+    slot->buffer = aligned_alloc(64, (dnnl_memory_desc_get_size(chosen) + 63) / 64 * 64);
+    if (!slot->buffer) return dnnl_out_of_memory;
+    dnnl_status_t s = cdnnl_reorder_create(&slot->toChosen, user, chosen, engine);
+    if (s == dnnl_success) s = cdnnl_reorder_create(&slot->toUser, chosen, user, engine);
+    return s;
+}
+
+static inline void cdnnl_slot_free(cdnnl_slot *slot) {
+    if (slot->toChosen) dnnl_primitive_destroy(slot->toChosen);
+    if (slot->toUser) dnnl_primitive_destroy(slot->toUser);
+    if (!slot->borrowed) free(slot->buffer);
+}
+
+/** The memory a primitive reads for this slot: the caller's buffer, or the internal one after a reorder. */
+static inline dnnl_status_t cdnnl_slot_input(cdnnl_slot *slot, const void *data, dnnl_engine_t engine, dnnl_stream_t stream,
+                                             dnnl_memory_t *user, dnnl_memory_t *chosen) {
+    dnnl_status_t s = dnnl_memory_create(user, &slot->user, engine, (void *)data);
+    if (s != dnnl_success || slot->same) { *chosen = NULL; return s; }
+    s = dnnl_memory_create(chosen, &slot->chosen, engine, slot->buffer);
+    if (s != dnnl_success || slot->borrowed) return s;
+    dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, *user}, {DNNL_ARG_TO, *chosen}};
+    return dnnl_primitive_execute(slot->toChosen, stream, 2, args);
+}
+
+/** The memory a primitive writes for this slot (copied back by cdnnl_slot_output_finish). */
+static inline dnnl_status_t cdnnl_slot_output(cdnnl_slot *slot, void *data, dnnl_engine_t engine, dnnl_memory_t *user, dnnl_memory_t *chosen) {
+    dnnl_status_t s = dnnl_memory_create(user, &slot->user, engine, data);
+    if (s != dnnl_success || slot->same) { *chosen = NULL; return s; }
+    return dnnl_memory_create(chosen, &slot->chosen, engine, slot->buffer);
+}
+
+static inline dnnl_status_t cdnnl_slot_output_finish(cdnnl_slot *slot, dnnl_stream_t stream, dnnl_memory_t user, dnnl_memory_t chosen) {
+    if (slot->same) return dnnl_success;
+    dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, chosen}, {DNNL_ARG_TO, user}};
+    return dnnl_primitive_execute(slot->toUser, stream, 2, args);
+}
+
+static inline void cdnnl_convolution_destroy(cdnnl_convolution *c) {
+    if (!c) return;
+    for (int i = 0; i < 9; ++i) cdnnl_slot_free(&c->slots[i]);
+    if (c->backwardData) dnnl_primitive_destroy(c->backwardData);
+    if (c->backwardWeights) dnnl_primitive_destroy(c->backwardWeights);
+    if (c->primitive) dnnl_primitive_destroy(c->primitive);
+    if (c->stream) dnnl_stream_destroy(c->stream);
+    if (c->engine) dnnl_engine_destroy(c->engine);
+    free(c);
+}
+
+/** Creates the training convolution (forward, backward data, backward weights) for input [n, ic, ih, iw], weights
+ *  [oc, ic/groups, k, k] and output [n, oc, oh, ow] (dilation as in PyTorch: 1 = none). The primitives choose their
+ *  memory formats (blocked layouts run several times faster than plain NCHW); callers keep plain layouts and the
+ *  handle reorders at the edges. Free with cdnnl_convolution_destroy. */
 static inline int cdnnl_convolution_create(cdnnl_convolution **out, int n, int ic, int ih, int iw, int oc, int k, int oh, int ow,
                                            int stride, int padding, int dilation, int groups, int hasBias) {
     *out = NULL;
     cdnnl_convolution *c = (cdnnl_convolution *)calloc(1, sizeof(cdnnl_convolution));
     if (!c) return -1;
+    dnnl_memory_desc_t src, weights, dst, anySrc, anyWeights, anyDst;
     dnnl_status_t s = dnnl_engine_create(&c->engine, dnnl_cpu, 0);
     if (s == dnnl_success) s = dnnl_stream_create(&c->stream, c->engine, dnnl_stream_default_flags);
-    dnnl_dims_t src = {n, ic, ih, iw}, dst = {n, oc, oh, ow}, bias = {oc};
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&c->src, 4, src, dnnl_f32, dnnl_nchw);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&c->dst, 4, dst, dnnl_f32, dnnl_nchw);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&c->bias, 1, bias, dnnl_f32, dnnl_x);
-    if (s == dnnl_success) {
-        if (groups > 1) {
-            dnnl_dims_t w = {groups, oc / groups, ic / groups, k, k};
-            s = dnnl_memory_desc_init_by_tag(&c->weights, 5, w, dnnl_f32, dnnl_goihw);
-        } else {
-            dnnl_dims_t w = {oc, ic, k, k};
-            s = dnnl_memory_desc_init_by_tag(&c->weights, 4, w, dnnl_f32, dnnl_oihw);
-        }
-    }
+    dnnl_dims_t srcDims = {n, ic, ih, iw}, dstDims = {n, oc, oh, ow}, biasDims = {oc};
+    dnnl_dims_t groupedWeights = {groups, oc / groups, ic / groups, k, k}, plainWeights = {oc, ic, k, k};
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&src, 4, srcDims, dnnl_f32, dnnl_nchw);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst, 4, dstDims, dnnl_f32, dnnl_nchw);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&c->bias, 1, biasDims, dnnl_f32, dnnl_x);
+    if (s == dnnl_success) s = groups > 1 ? dnnl_memory_desc_init_by_tag(&weights, 5, groupedWeights, dnnl_f32, dnnl_goihw)
+                                          : dnnl_memory_desc_init_by_tag(&weights, 4, plainWeights, dnnl_f32, dnnl_oihw);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&anySrc, 4, srcDims, dnnl_f32, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&anyDst, 4, dstDims, dnnl_f32, dnnl_format_tag_any);
+    if (s == dnnl_success) s = groups > 1 ? dnnl_memory_desc_init_by_tag(&anyWeights, 5, groupedWeights, dnnl_f32, dnnl_format_tag_any)
+                                          : dnnl_memory_desc_init_by_tag(&anyWeights, 4, plainWeights, dnnl_f32, dnnl_format_tag_any);
     dnnl_dims_t strides = {stride, stride}, dilates = {dilation - 1, dilation - 1}, pad = {padding, padding};
     dnnl_dims_t padRight = {padding, padding};
     // oneDNN wants the right padding that makes the output size exact.
     padRight[0] = (oh - 1) * stride + (k - 1) * dilation + 1 - ih - padding;
     padRight[1] = (ow - 1) * stride + (k - 1) * dilation + 1 - iw - padding;
-    dnnl_convolution_desc_t desc;
+    dnnl_convolution_desc_t desc, dataDesc, weightsDesc;
+    dnnl_primitive_desc_t pd = NULL, dataPD = NULL, weightsPD = NULL;
     if (s == dnnl_success) s = dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_training, dnnl_convolution_direct,
-                                                                          &c->src, &c->weights, hasBias ? &c->bias : NULL, &c->dst,
+                                                                          &anySrc, &anyWeights, hasBias ? &c->bias : NULL, &anyDst,
                                                                           strides, dilates, pad, padRight);
-    dnnl_primitive_desc_t pd = NULL;
     if (s == dnnl_success) s = dnnl_primitive_desc_create(&pd, &desc, NULL, c->engine, NULL);
     if (s == dnnl_success) s = dnnl_primitive_create(&c->primitive, pd);
-    // Backward primitives, hinted by the forward one (they pick matching algorithms).
-    dnnl_convolution_desc_t dataDesc, weightsDesc;
-    dnnl_primitive_desc_t dataPD = NULL, weightsPD = NULL;
-    if (s == dnnl_success) s = dnnl_dilated_convolution_backward_data_desc_init(&dataDesc, dnnl_convolution_direct, &c->src, &c->weights,
-                                                                               &c->dst, strides, dilates, pad, padRight);
+    if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[0], &src, pd, dnnl_query_src_md, c->engine, NULL);
+    if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[1], &weights, pd, dnnl_query_weights_md, c->engine, NULL);
+    if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[2], &dst, pd, dnnl_query_dst_md, c->engine, NULL);
+    // Backward primitives, hinted by the forward one (they pick matching algorithms and formats).
+    if (s == dnnl_success) s = dnnl_dilated_convolution_backward_data_desc_init(&dataDesc, dnnl_convolution_direct, &anySrc, &anyWeights,
+                                                                               &anyDst, strides, dilates, pad, padRight);
     if (s == dnnl_success) s = dnnl_primitive_desc_create(&dataPD, &dataDesc, NULL, c->engine, pd);
     if (s == dnnl_success) s = dnnl_primitive_create(&c->backwardData, dataPD);
-    if (s == dnnl_success) s = dnnl_dilated_convolution_backward_weights_desc_init(&weightsDesc, dnnl_convolution_direct, &c->src, &c->weights,
-                                                                                  hasBias ? &c->bias : NULL, &c->dst, strides, dilates, pad, padRight);
+    if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[3], &dst, dataPD, dnnl_query_diff_dst_md, c->engine, NULL);
+    if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[4], &weights, dataPD, dnnl_query_weights_md, c->engine, &c->slots[1]);
+    if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[5], &src, dataPD, dnnl_query_diff_src_md, c->engine, NULL);
+    if (s == dnnl_success) s = dnnl_dilated_convolution_backward_weights_desc_init(&weightsDesc, dnnl_convolution_direct, &anySrc, &anyWeights,
+                                                                                  hasBias ? &c->bias : NULL, &anyDst, strides, dilates, pad, padRight);
     if (s == dnnl_success) s = dnnl_primitive_desc_create(&weightsPD, &weightsDesc, NULL, c->engine, pd);
     if (s == dnnl_success) s = dnnl_primitive_create(&c->backwardWeights, weightsPD);
+    if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[6], &src, weightsPD, dnnl_query_src_md, c->engine, &c->slots[0]);
+    if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[7], &dst, weightsPD, dnnl_query_diff_dst_md, c->engine, &c->slots[3]);
+    if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[8], &weights, weightsPD, dnnl_query_diff_weights_md, c->engine, NULL);
     if (dataPD) dnnl_primitive_desc_destroy(dataPD);
     if (weightsPD) dnnl_primitive_desc_destroy(weightsPD);
     if (pd) dnnl_primitive_desc_destroy(pd);
     c->hasBias = hasBias;
     if (s != dnnl_success) {
-        if (c->backwardData) dnnl_primitive_destroy(c->backwardData);
-        if (c->backwardWeights) dnnl_primitive_destroy(c->backwardWeights);
-        if (c->primitive) dnnl_primitive_destroy(c->primitive);
-        if (c->stream) dnnl_stream_destroy(c->stream);
-        if (c->engine) dnnl_engine_destroy(c->engine);
-        free(c);
+        cdnnl_convolution_destroy(c);
         return (int)s;
     }
     *out = c;
     return 0;
 }
 
+/** Runs primitive `p` with inputs in slots `in` (argument kinds `inKinds`) and one output slot; `extra` is the bias. */
+static inline int cdnnl_convolution_run(cdnnl_convolution *c, dnnl_primitive_t p, int firstSlot, int inKind0, const void *in0,
+                                        int inKind1, const void *in1, int outKind, void *outData, int biasKind, void *bias) {
+    dnnl_memory_t users[3] = {NULL, NULL, NULL}, chosen[3] = {NULL, NULL, NULL}, biasMemory = NULL;
+    cdnnl_slot *slots = &c->slots[firstSlot];
+    dnnl_status_t s = cdnnl_slot_input(&slots[0], in0, c->engine, c->stream, &users[0], &chosen[0]);
+    if (s == dnnl_success) s = cdnnl_slot_input(&slots[1], in1, c->engine, c->stream, &users[1], &chosen[1]);
+    if (s == dnnl_success) s = cdnnl_slot_output(&slots[2], outData, c->engine, &users[2], &chosen[2]);
+    if (s == dnnl_success && c->hasBias && bias) s = dnnl_memory_create(&biasMemory, &c->bias, c->engine, bias);
+    if (s == dnnl_success) {
+        dnnl_exec_arg_t args[4] = {{inKind0, chosen[0] ? chosen[0] : users[0]}, {inKind1, chosen[1] ? chosen[1] : users[1]},
+                                   {outKind, chosen[2] ? chosen[2] : users[2]}, {biasKind, biasMemory}};
+        s = dnnl_primitive_execute(p, c->stream, biasMemory ? 4 : 3, args);
+    }
+    if (s == dnnl_success) s = cdnnl_slot_output_finish(&slots[2], c->stream, users[2], chosen[2]);
+    if (s == dnnl_success) s = dnnl_stream_wait(c->stream);
+    for (int i = 0; i < 3; ++i) { if (users[i]) dnnl_memory_destroy(users[i]); if (chosen[i]) dnnl_memory_destroy(chosen[i]); }
+    if (biasMemory) dnnl_memory_destroy(biasMemory);
+    return (int)s;
+}
+
 /** Runs the convolution on caller buffers (bias may be NULL when created without). */
 static inline int cdnnl_convolution_execute(cdnnl_convolution *c, const float *src, const float *weights, const float *bias, float *dst) {
-    dnnl_memory_t m[4] = {NULL, NULL, NULL, NULL};
-    dnnl_status_t s = dnnl_memory_create(&m[0], &c->src, c->engine, (void *)src);
-    if (s == dnnl_success) s = dnnl_memory_create(&m[1], &c->weights, c->engine, (void *)weights);
-    if (s == dnnl_success && c->hasBias) s = dnnl_memory_create(&m[2], &c->bias, c->engine, (void *)bias);
-    if (s == dnnl_success) s = dnnl_memory_create(&m[3], &c->dst, c->engine, dst);
-    if (s == dnnl_success) {
-        dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, m[0]}, {DNNL_ARG_WEIGHTS, m[1]}, {DNNL_ARG_DST, m[3]}, {DNNL_ARG_BIAS, m[2]}};
-        s = dnnl_primitive_execute(c->primitive, c->stream, c->hasBias ? 4 : 3, args);
-        if (s == dnnl_success) s = dnnl_stream_wait(c->stream);
-    }
-    for (int i = 0; i < 4; ++i) if (m[i]) dnnl_memory_destroy(m[i]);
-    return (int)s;
+    return cdnnl_convolution_run(c, c->primitive, 0, DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, weights, DNNL_ARG_DST, dst,
+                                 DNNL_ARG_BIAS, (void *)bias);
 }
 
-/** Gradient with respect to the input (overwrites `diffSrc`). */
+/** Gradient with respect to the input (overwrites `diffSrc`); after the forward pass with the same weights. */
 static inline int cdnnl_convolution_backward_data(cdnnl_convolution *c, const float *diffDst, const float *weights, float *diffSrc) {
-    dnnl_memory_t m[3] = {NULL, NULL, NULL};
-    dnnl_status_t s = dnnl_memory_create(&m[0], &c->dst, c->engine, (void *)diffDst);
-    if (s == dnnl_success) s = dnnl_memory_create(&m[1], &c->weights, c->engine, (void *)weights);
-    if (s == dnnl_success) s = dnnl_memory_create(&m[2], &c->src, c->engine, diffSrc);
-    if (s == dnnl_success) {
-        dnnl_exec_arg_t args[3] = {{DNNL_ARG_DIFF_DST, m[0]}, {DNNL_ARG_WEIGHTS, m[1]}, {DNNL_ARG_DIFF_SRC, m[2]}};
-        s = dnnl_primitive_execute(c->backwardData, c->stream, 3, args);
-        if (s == dnnl_success) s = dnnl_stream_wait(c->stream);
-    }
-    for (int i = 0; i < 3; ++i) if (m[i]) dnnl_memory_destroy(m[i]);
-    return (int)s;
+    return cdnnl_convolution_run(c, c->backwardData, 3, DNNL_ARG_DIFF_DST, diffDst, DNNL_ARG_WEIGHTS, weights, DNNL_ARG_DIFF_SRC,
+                                 diffSrc, 0, NULL);
 }
 
-/** Gradients with respect to the weights and bias (overwrites `diffWeights` and `diffBias`). */
+/** Gradients with respect to the weights and bias (overwrites `diffWeights` and `diffBias`); after the forward pass on
+ *  the same input and cdnnl_convolution_backward_data with the same output gradient (their reordered copies are reused). */
 static inline int cdnnl_convolution_backward_weights(cdnnl_convolution *c, const float *src, const float *diffDst, float *diffWeights, float *diffBias) {
-    dnnl_memory_t m[4] = {NULL, NULL, NULL, NULL};
-    dnnl_status_t s = dnnl_memory_create(&m[0], &c->src, c->engine, (void *)src);
-    if (s == dnnl_success) s = dnnl_memory_create(&m[1], &c->dst, c->engine, (void *)diffDst);
-    if (s == dnnl_success) s = dnnl_memory_create(&m[2], &c->weights, c->engine, diffWeights);
-    if (s == dnnl_success && c->hasBias) s = dnnl_memory_create(&m[3], &c->bias, c->engine, diffBias);
-    if (s == dnnl_success) {
-        dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, m[0]}, {DNNL_ARG_DIFF_DST, m[1]}, {DNNL_ARG_DIFF_WEIGHTS, m[2]}, {DNNL_ARG_DIFF_BIAS, m[3]}};
-        s = dnnl_primitive_execute(c->backwardWeights, c->stream, c->hasBias ? 4 : 3, args);
-        if (s == dnnl_success) s = dnnl_stream_wait(c->stream);
-    }
-    for (int i = 0; i < 4; ++i) if (m[i]) dnnl_memory_destroy(m[i]);
-    return (int)s;
-}
-
-static inline void cdnnl_convolution_destroy(cdnnl_convolution *c) {
-    if (!c) return;
-    dnnl_primitive_destroy(c->backwardData);
-    dnnl_primitive_destroy(c->backwardWeights);
-    dnnl_primitive_destroy(c->primitive);
-    dnnl_stream_destroy(c->stream);
-    dnnl_engine_destroy(c->engine);
-    free(c);
+    return cdnnl_convolution_run(c, c->backwardWeights, 6, DNNL_ARG_SRC, src, DNNL_ARG_DIFF_DST, diffDst, DNNL_ARG_DIFF_WEIGHTS,
+                                 diffWeights, DNNL_ARG_DIFF_BIAS, diffBias);
 }
 
 /** Threads of oneDNN's OpenMP runtime (libgomp). */

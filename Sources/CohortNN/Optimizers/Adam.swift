@@ -39,6 +39,16 @@ public final class Adam {
                             guard values.count > 0 else { return }
                             let (value, gradient, m, v) = (values.baseAddress!, gradients.baseAddress!, ms.baseAddress!, vs.baseAddress!)
                             ComputeThreads.forRanges(values.count) { range in
+                                if decay == 0 {  // the common case, branch-free so that it vectorises
+                                    for i in range {
+                                        let g = gradient[i]
+                                        m[i] = beta1 * m[i] + (1 - beta1) * g
+                                        v[i] = beta2 * v[i] + (1 - beta2) * g * g
+                                        let denominator = (v[i] / correction2).squareRoot() + eps
+                                        value[i] -= rate * (m[i] / correction1) / denominator
+                                    }
+                                    return
+                                }
                                 for i in range {
                                     var g = gradient[i]
                                     if decay != 0 && !decoupled { g += decay * value[i] }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CohortCatalog
 import CohortData
 import CohortNN
+import CohortTensor
 import CohortTraining
 import Foundation
 
@@ -38,6 +39,7 @@ struct Train: ParsableCommand {
     @Flag(help: "Weight the loss by inverse class frequency.") var classWeights = false
     @Option(help: "Square input size (overrides data.size).") var size: Int?
     @Option(help: "Seed of initialisation, shuffling and augmentation.") var seed: UInt64?
+    @Option(help: "Threads for compute and loading (default: all cores). Resume with the same count for identical weights.") var threads: Int?
     @Option(help: ArgumentHelp("Output folder (default catalogs/runs/NAME).", valueName: "folder")) var out: String?
     @Flag(help: "Continue an interrupted run from its last completed epoch.") var resume = false
     @Flag(help: "No progress output.") var quiet = false
@@ -57,6 +59,9 @@ struct Train: ParsableCommand {
         c.minimumEpochs = minEpochs ?? c.minimumEpochs
         c.classWeights = classWeights || c.classWeights
         c.seed = seed ?? c.seed
+        c.threads = threads ?? c.threads
+        guard c.threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        OneDNNGemm.setThreads(c.threads)
         if let size { (data.preprocessing.height, data.preprocessing.width) = (size, size) }
         c.preprocessing = data.preprocessing.canonicalDescription
         guard ModelZoo.names.contains(c.model) else { throw ValidationError("unknown model '\(c.model)'; the zoo has \(ModelZoo.names.joined(separator: ", "))") }
