@@ -14,12 +14,22 @@
 typedef struct {
     dnnl_memory_desc_t user, chosen;
     int same;
+    /* Which process-wide scratch buffer holds this slot's reordered copy (0: its own buffer). Outputs and output
+     * gradients live only during one call (or two consecutive ones), so every convolution shares them. */
+    int scratch;
     /* 1 when `buffer` belongs to an earlier slot that already holds this very tensor in this format (the forward's
      * input for the weight gradient, the forward's weights for the input gradient): no reorder, no extra memory. */
     int borrowed;
     void *buffer;
     dnnl_primitive_t toChosen, toUser;
 } cdnnl_slot;
+
+/** Buffers shared by every convolution of a process for its short-lived reordered copies (index 1: outputs, 2: the
+ *  output gradient). Owned by the caller, zero-initialised; calls that use one pool must not overlap. */
+typedef struct {
+    void *buffer[3];
+    size_t size[3];
+} cdnnl_scratch_pool;
 
 typedef struct {
     dnnl_engine_t engine;
@@ -28,6 +38,7 @@ typedef struct {
     dnnl_memory_desc_t bias;
     /* forward: src, weights, dst; backward data: diff dst, weights, diff src; backward weights: src, diff dst, diff weights */
     cdnnl_slot slots[9];
+    cdnnl_scratch_pool *pool;
     int hasBias;
 } cdnnl_convolution;
 
@@ -54,8 +65,10 @@ static inline dnnl_status_t cdnnl_slot_init(cdnnl_slot *slot, const dnnl_memory_
         slot->buffer = earlier->buffer;
         return dnnl_success;
     }
-    slot->buffer = aligned_alloc(64, (dnnl_memory_desc_get_size(chosen) + 63) / 64 * 64);
-    if (!slot->buffer) return dnnl_out_of_memory;
+    if (!slot->scratch) {
+        slot->buffer = aligned_alloc(64, (dnnl_memory_desc_get_size(chosen) + 63) / 64 * 64);
+        if (!slot->buffer) return dnnl_out_of_memory;
+    }
     dnnl_status_t s = cdnnl_reorder_create(&slot->toChosen, user, chosen, engine);
     if (s == dnnl_success) s = cdnnl_reorder_create(&slot->toUser, chosen, user, engine);
     return s;
@@ -64,7 +77,23 @@ static inline dnnl_status_t cdnnl_slot_init(cdnnl_slot *slot, const dnnl_memory_
 static inline void cdnnl_slot_free(cdnnl_slot *slot) {
     if (slot->toChosen) dnnl_primitive_destroy(slot->toChosen);
     if (slot->toUser) dnnl_primitive_destroy(slot->toUser);
-    if (!slot->borrowed) free(slot->buffer);
+    if (!slot->borrowed && !slot->scratch) free(slot->buffer);
+}
+
+/** Points a scratch slot at its shared buffer, grown when needed. */
+static inline dnnl_status_t cdnnl_slot_bind(cdnnl_slot *slot, cdnnl_scratch_pool *pool) {
+    if (!slot->scratch || slot->same) return dnnl_success;
+    if (slot->borrowed) return dnnl_success;
+    int k = slot->scratch;
+    size_t size = (dnnl_memory_desc_get_size(&slot->chosen) + 63) / 64 * 64;
+    if (pool->size[k] < size) {
+        free(pool->buffer[k]);
+        pool->buffer[k] = aligned_alloc(64, size);
+        pool->size[k] = pool->buffer[k] ? size : 0;
+        if (!pool->buffer[k]) return dnnl_out_of_memory;
+    }
+    slot->buffer = pool->buffer[k];
+    return dnnl_success;
 }
 
 /** The memory a primitive reads for this slot: the caller's buffer, or the internal one after a reorder. */
@@ -105,17 +134,20 @@ static inline void cdnnl_convolution_destroy(cdnnl_convolution *c) {
 /** Creates the training convolution (forward, backward data, backward weights) for input [n, ic, ih, iw], weights
  *  [oc, ic/groups, k, k] and output [n, oc, oh, ow] (dilation as in PyTorch: 1 = none). The primitives choose their
  *  memory formats (blocked layouts run several times faster than plain NCHW); callers keep plain layouts and the
- *  handle reorders at the edges. Free with cdnnl_convolution_destroy. */
+ *  handle reorders at the edges (short-lived copies in `pool`, shared by all handles). Free with cdnnl_convolution_destroy. */
 static inline int cdnnl_convolution_create(cdnnl_convolution **out, int n, int ic, int ih, int iw, int oc, int k, int oh, int ow,
-                                           int stride, int padding, int dilation, int groups, int hasBias) {
+                                           int stride, int padding, int dilation, int groups, int hasBias, cdnnl_scratch_pool *pool) {
     *out = NULL;
     cdnnl_convolution *c = (cdnnl_convolution *)calloc(1, sizeof(cdnnl_convolution));
     if (!c) return -1;
+    c->pool = pool;
     dnnl_memory_desc_t src, weights, dst, anySrc, anyWeights, anyDst;
     dnnl_status_t s = dnnl_engine_create(&c->engine, dnnl_cpu, 0);
     if (s == dnnl_success) s = dnnl_stream_create(&c->stream, c->engine, dnnl_stream_default_flags);
     dnnl_dims_t srcDims = {n, ic, ih, iw}, dstDims = {n, oc, oh, ow}, biasDims = {oc};
     dnnl_dims_t groupedWeights = {groups, oc / groups, ic / groups, k, k}, plainWeights = {oc, ic, k, k};
+    c->slots[2].scratch = c->slots[5].scratch = c->slots[8].scratch = 1;
+    c->slots[3].scratch = 2;
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&src, 4, srcDims, dnnl_f32, dnnl_nchw);
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst, 4, dstDims, dnnl_f32, dnnl_nchw);
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&c->bias, 1, biasDims, dnnl_f32, dnnl_x);
@@ -172,7 +204,12 @@ static inline int cdnnl_convolution_run(cdnnl_convolution *c, dnnl_primitive_t p
                                         int inKind1, const void *in1, int outKind, void *outData, int biasKind, void *bias) {
     dnnl_memory_t users[3] = {NULL, NULL, NULL}, chosen[3] = {NULL, NULL, NULL}, biasMemory = NULL;
     cdnnl_slot *slots = &c->slots[firstSlot];
-    dnnl_status_t s = cdnnl_slot_input(&slots[0], in0, c->engine, c->stream, &users[0], &chosen[0]);
+    dnnl_status_t s = cdnnl_slot_bind(&slots[0], c->pool);
+    if (s == dnnl_success) s = cdnnl_slot_bind(&slots[1], c->pool);
+    if (s == dnnl_success) s = cdnnl_slot_bind(&slots[2], c->pool);
+    // A borrowed diff-dst copy follows its owner's (shared) buffer.
+    if (firstSlot == 6 && c->slots[7].borrowed) c->slots[7].buffer = c->slots[3].buffer;
+    if (s == dnnl_success) s = cdnnl_slot_input(&slots[0], in0, c->engine, c->stream, &users[0], &chosen[0]);
     if (s == dnnl_success) s = cdnnl_slot_input(&slots[1], in1, c->engine, c->stream, &users[1], &chosen[1]);
     if (s == dnnl_success) s = cdnnl_slot_output(&slots[2], outData, c->engine, &users[2], &chosen[2]);
     if (s == dnnl_success && c->hasBias && bias) s = dnnl_memory_create(&biasMemory, &c->bias, c->engine, bias);

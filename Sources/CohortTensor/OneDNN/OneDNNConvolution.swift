@@ -1,4 +1,16 @@
 import CDNNL
+import Foundation
+
+/// The scratch buffers every convolution shares for short-lived reordered copies, and the lock that keeps calls
+/// that use them from overlapping.
+enum ConvolutionScratch {
+    nonisolated(unsafe) static let pool: UnsafeMutablePointer<cdnnl_scratch_pool> = {
+        let pool = UnsafeMutablePointer<cdnnl_scratch_pool>.allocate(capacity: 1)
+        pool.initialize(to: cdnnl_scratch_pool())
+        return pool
+    }()
+    static let lock = NSLock()
+}
 
 /// A 2-D convolution forward pass through oneDNN (its `dnnl_forward_inference` primitive, plain NCHW/OIHW
 /// tensors), created once per shape and reused. Returns nil when oneDNN cannot build the primitive, and the caller
@@ -14,6 +26,8 @@ public final class OneDNNConvolution {
     /// `input` `[N, Cin, H, W]`, `weights` `[Cout, Cin/groups, k, k]`, `bias` `[Cout]` or nil; output `[N, Cout, oh, ow]`.
     public func forward(input: Tensor, weights: Tensor, bias: Tensor?, stride: Int, padding: Int, dilation: Int, groups: Int,
                         outputHeight: Int, outputWidth: Int) -> Tensor? {
+        ConvolutionScratch.lock.lock()
+        defer { ConvolutionScratch.lock.unlock() }
         let (n, ic, ih, iw) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (oc, k) = (weights.shape[0], weights.shape[2])
         let shape = [n, ic, ih, iw, oc, k, outputHeight, outputWidth, stride, padding, dilation, groups, bias == nil ? 0 : 1]
@@ -24,7 +38,7 @@ public final class OneDNNConvolution {
             var created: UnsafeMutablePointer<cdnnl_convolution>?
             guard cdnnl_convolution_create(&created, Int32(n), Int32(ic), Int32(ih), Int32(iw), Int32(oc), Int32(k), Int32(outputHeight),
                                            Int32(outputWidth), Int32(stride), Int32(padding), Int32(dilation), Int32(groups),
-                                           bias == nil ? 0 : 1) == 0, let created else { return nil }
+                                           bias == nil ? 0 : 1, ConvolutionScratch.pool) == 0, let created else { return nil }
             handle = created
             key = shape
         }
@@ -46,6 +60,8 @@ public final class OneDNNConvolution {
     /// shape: the input gradient, and the weight and bias gradients (to be added to accumulators). Nil on failure.
     public func backward(input: Tensor, weights: Tensor, outputGradient: Tensor, hasBias: Bool)
         -> (input: Tensor, weights: Tensor, bias: Tensor?)? {
+        ConvolutionScratch.lock.lock()
+        defer { ConvolutionScratch.lock.unlock() }
         guard let handle, key.count == 13, Array(key[0..<4]) == input.shape, key[4] == weights.shape[0],
               key[6] == outputGradient.shape[2], key[7] == outputGradient.shape[3] else { return nil }
         var gx = Tensor(shape: input.shape), gw = Tensor(shape: weights.shape)
