@@ -1,6 +1,6 @@
 # Cohort: `make demo` runs the main job, `make test` installs, builds and runs every test.
 SWIFT ?= swift
-.PHONY: deps build release test demo fixtures bench-decode bench-import bench-data bench-metrics bench-train clean
+.PHONY: deps build release test demo fixtures bench-decode bench-import bench-data bench-metrics bench-train bench-score clean
 
 deps:
 	./scripts/install-deps
@@ -24,6 +24,9 @@ demo: release
 
 fixtures: release
 	./fixtures/generate.sh .build/release/cohort
+
+bench-score: release
+	./bench/score.sh
 
 bench-train: release
 	./bench/train.sh

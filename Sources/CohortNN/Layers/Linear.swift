@@ -10,7 +10,8 @@ public final class Linear: Module {
     public let weight: Parameter, bias: Parameter?
     private var input = Tensor(shape: [0])
     #if !COHORT_DOUBLE
-    /// Whether products run through oneDNN's GEMM (the reference loops below stay, and tests compare the two).
+    /// Whether products run through the SIMD kernels (`DenseKernels`; the reference loops below stay, and tests
+    /// compare the two). The name is kept from when they ran through oneDNN's sgemm, which was not repeatable.
     public var usesOneDNN = true
     #endif
 
@@ -78,18 +79,16 @@ public final class Linear: Module {
     }
 
     #if !COHORT_DOUBLE
-    /// y = x W^T (+ b) with one GEMM.
+    /// y = x W^T (+ b) with the SIMD kernels (one fixed summation order: repeatable bit for bit).
     private func fastForward(_ x: Tensor, into out: inout Tensor) -> Bool {
         let n = x.shape[0]
-        let done = x.data.withUnsafeBufferPointer { xs in
+        x.data.withUnsafeBufferPointer { xs in
             weight.value.data.withUnsafeBufferPointer { ws in
                 out.data.withUnsafeMutableBufferPointer { os in
-                    OneDNNGemm.multiply(xs.baseAddress!, transposeA: false, ws.baseAddress!, transposeB: true, into: os.baseAddress!,
-                                        m: n, n: outFeatures, k: inFeatures)
+                    DenseKernels.forward(x: xs.baseAddress!, w: ws.baseAddress!, y: os.baseAddress!, n: n, inFeatures: inFeatures, outFeatures: outFeatures)
                 }
             }
         }
-        guard done else { return false }
         if let bias {
             bias.value.data.withUnsafeBufferPointer { bs in
                 out.data.withUnsafeMutableBufferPointer { os in
@@ -103,21 +102,20 @@ public final class Linear: Module {
     /// gW += gy^T x, gx = gy W, gb += column sums of gy.
     private func fastBackward(_ gy: Tensor, into gx: inout Tensor) -> Bool {
         let n = input.shape[0]
-        let done = gy.data.withUnsafeBufferPointer { gs in
+        gy.data.withUnsafeBufferPointer { gs in
             input.data.withUnsafeBufferPointer { xs in
                 weight.value.data.withUnsafeBufferPointer { ws in
                     weight.gradient.data.withUnsafeMutableBufferPointer { gws in
                         gx.data.withUnsafeMutableBufferPointer { gxs in
-                            OneDNNGemm.multiply(gs.baseAddress!, transposeA: true, xs.baseAddress!, transposeB: false, into: gws.baseAddress!,
-                                                m: outFeatures, n: inFeatures, k: n, beta: 1)
-                                && OneDNNGemm.multiply(gs.baseAddress!, transposeA: false, ws.baseAddress!, transposeB: false,
-                                                       into: gxs.baseAddress!, m: n, n: inFeatures, k: outFeatures)
+                            DenseKernels.weightGradient(gy: gs.baseAddress!, x: xs.baseAddress!, gw: gws.baseAddress!, n: n,
+                                                        inFeatures: inFeatures, outFeatures: outFeatures)
+                            DenseKernels.inputGradient(gy: gs.baseAddress!, w: ws.baseAddress!, gx: gxs.baseAddress!, n: n,
+                                                       inFeatures: inFeatures, outFeatures: outFeatures)
                         }
                     }
                 }
             }
         }
-        guard done else { return false }
         if let bias { for b in 0..<n { for o in 0..<outFeatures { bias.gradient.data[o] += gy.data[b * outFeatures + o] } } }
         return true
     }

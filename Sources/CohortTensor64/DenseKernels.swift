@@ -1,0 +1,1 @@
+../CohortTensor/DenseKernels.swift
