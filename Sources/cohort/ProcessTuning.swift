@@ -14,7 +14,7 @@ enum ProcessTuning {
     static func apply() {
         #if canImport(Glibc)
         _ = mallopt(M_MMAP_THRESHOLD, 512 << 20)
-        _ = mallopt(M_TRIM_THRESHOLD, 1 << 30)
+        _ = mallopt(M_TRIM_THRESHOLD, Int32.max)  // training steps free and reuse gigabytes: keep them mapped
         #endif
     }
 }

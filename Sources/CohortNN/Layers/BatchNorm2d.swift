@@ -13,6 +13,9 @@ public final class BatchNorm2d: Module {
     public let weight, bias, runningMean, runningVariance, batchCount: Parameter
     private var normalized = Tensor(shape: [0])
     private var inverseStd: [Scalar] = []
+    /// The input of an inference pass, from which a backward pass (gradient checks, saliency) rebuilds the
+    /// normalised values that inference does not store.
+    private var inferenceInput = Tensor(shape: [0])
     private var trainedForward = false
 
     public init(_ channels: Int, eps: Scalar = 1e-5, momentum: Scalar = 0.1) {
@@ -33,7 +36,11 @@ public final class BatchNorm2d: Module {
         precondition(x.shape.count == 4 && x.shape[1] == channels, "BatchNorm2d: input \(x.shape), expected [N, \(channels), H, W]")
         let (n, hw, channels, eps, momentum) = (x.shape[0], x.shape[2] * x.shape[3], self.channels, self.eps, self.momentum)
         let m = Scalar(n * hw)
-        var out = [Scalar](repeating: 0, count: x.count), xhat = [Scalar](repeating: 0, count: x.count)
+        // Release the previous pass's buffer before allocating (peak memory), and keep normalised values only for a
+        // backward pass, which only follows training.
+        normalized = Tensor(shape: [0])
+        inferenceInput = training ? Tensor(shape: [0]) : x
+        var out = [Scalar](repeating: 0, count: x.count), xhat = [Scalar](repeating: 0, count: training ? x.count : 0)
         inverseStd = [Scalar](repeating: 0, count: channels)
         trainedForward = training
         x.data.withUnsafeBufferPointer { xs in
@@ -44,7 +51,8 @@ public final class BatchNorm2d: Module {
                             runningVariance.value.data.withUnsafeMutableBufferPointer { rv in
                                 weight.value.data.withUnsafeBufferPointer { gammas in
                                     bias.value.data.withUnsafeBufferPointer { betas in
-                                        guard let xp = xs.baseAddress, let op = os.baseAddress, let np = ns.baseAddress else { return }
+                                        guard let xp = xs.baseAddress, let op = os.baseAddress else { return }
+                                        let np = training ? ns.baseAddress : nil  // nothing kept for backward at inference
                                         // Channels in parallel: each owns its elements and statistics.
                                         ComputeThreads.forRanges(channels, minimumChunk: max(1, (1 << 15) / max(n * hw, 1))) { range in
                                             for c in range {
@@ -74,10 +82,14 @@ public final class BatchNorm2d: Module {
                                                 let gamma = gammas[c], beta = betas[c]
                                                 for b in 0..<n {
                                                     let base = (b * channels + c) * hw
-                                                    for i in 0..<hw {
-                                                        let normalizedValue = (xp[base + i] - mean) * inv
-                                                        np[base + i] = normalizedValue
-                                                        op[base + i] = gamma * normalizedValue + beta
+                                                    if let np {
+                                                        for i in 0..<hw {
+                                                            let normalizedValue = (xp[base + i] - mean) * inv
+                                                            np[base + i] = normalizedValue
+                                                            op[base + i] = gamma * normalizedValue + beta
+                                                        }
+                                                    } else {
+                                                        for i in 0..<hw { op[base + i] = gamma * ((xp[base + i] - mean) * inv) + beta }
                                                     }
                                                 }
                                             }
@@ -90,13 +102,23 @@ public final class BatchNorm2d: Module {
                 }
             }
         }
-        normalized = Tensor(shape: x.shape, data: xhat)
+        if training { normalized = Tensor(shape: x.shape, data: xhat) }
         if training { batchCount.value.data[0] += 1 }
         return Tensor(shape: x.shape, data: out)
     }
 
     public func backward(_ gy: Tensor) -> Tensor {
         let (n, hw, channels, trained) = (gy.shape[0], gy.shape[2] * gy.shape[3], self.channels, trainedForward)
+        if !trained && normalized.count != gy.count && inferenceInput.count == gy.count {
+            var xhat = inferenceInput
+            for b in 0..<n {
+                for c in 0..<channels {
+                    let base = (b * channels + c) * hw, mean = runningMean.value.data[c], inv = inverseStd[c]
+                    for i in 0..<hw { xhat.data[base + i] = (inferenceInput.data[base + i] - mean) * inv }
+                }
+            }
+            normalized = xhat
+        }
         let m = Scalar(n * hw)
         var gx = [Scalar](repeating: 0, count: gy.count)
         gy.data.withUnsafeBufferPointer { gs in

@@ -46,7 +46,14 @@ struct BenchTrain: ParsableCommand {
             if step == 1 { (FlopCounter.enabled, FlopCounter.multiplyAdds) = (true, 0) }
             if step == 2 { FlopCounter.enabled = false }
             let start = DispatchTime.now().uptimeNanoseconds
-            if inference {
+            if inference && !leaves.isEmpty {
+                var x = input
+                for (name, layer) in leaves {
+                    let t = DispatchTime.now().uptimeNanoseconds
+                    x = layer.forward(x, training: false)
+                    if step > 0 { layerTimes[name, default: (0, 0)].forward += Self.seconds(since: t) }
+                }
+            } else if inference {
                 _ = net.forward(input, training: false)
             } else if !leaves.isEmpty {
                 var x = input
