@@ -32,6 +32,25 @@ public final class MaxPool2d: Module {
                     guard let xp = xs.baseAddress, let op = os.baseAddress, let ap = args.baseAddress else { return }
                     // Planes in parallel: each output and its argmax belong to one plane.
                     ComputeThreads.forRanges(n * c, minimumChunk: max(1, (1 << 15) / max(h * w, 1))) { planes in
+                        if kernel == 2 && stride == 2 && padding == 0 {
+                            // The common 2x2 case without bounds tests; ties keep the first maximum in window order.
+                            for plane in planes {
+                                let base = plane * h * w
+                                for oy in 0..<ho {
+                                    let row0 = base + 2 * oy * w, row1 = row0 + w
+                                    let o0 = (plane * ho + oy) * wo
+                                    for ox in 0..<wo {
+                                        var bestIndex = row0 + 2 * ox, best = xp[bestIndex]
+                                        if xp[row0 + 2 * ox + 1] > best { bestIndex = row0 + 2 * ox + 1; best = xp[bestIndex] }
+                                        if xp[row1 + 2 * ox] > best { bestIndex = row1 + 2 * ox; best = xp[bestIndex] }
+                                        if xp[row1 + 2 * ox + 1] > best { bestIndex = row1 + 2 * ox + 1; best = xp[bestIndex] }
+                                        op[o0 + ox] = best
+                                        ap[o0 + ox] = Int32(bestIndex)
+                                    }
+                                }
+                            }
+                            return
+                        }
                         for plane in planes {
                             let base = plane * h * w
                             for oy in 0..<ho {
