@@ -5,6 +5,11 @@ import CohortNN
 import CohortTensor
 import Foundation
 
+/// A batch being prepared on another thread.
+final class PreparedBatch: @unchecked Sendable {
+    var results: [Result<Sample, Error>] = []
+}
+
 /// One scored image.
 public struct ScoredImage: Sendable {
     public var entry: DatasetEntry
@@ -46,15 +51,29 @@ public struct Scorer {
         let provider = SampleProvider(preprocessing: preprocessing, cache: nil)
         var scored: [ScoredImage] = [], failures: [(String, String)] = []
         var done = 0
-        for start in stride(from: 0, to: entries.count, by: max(batchSize, 1)) {
-            let batch = Array(entries[start..<min(start + batchSize, entries.count)])
-            let prepared = ParallelMap.map(batch, threads: threads) { entry in
-                Result { () -> Sample in
-                    var sample = try provider.prepared(entry)
-                    sample.image = provider.preprocessor.finish(sample.image)
-                    return sample
+        let starts = Array(stride(from: 0, to: entries.count, by: max(batchSize, 1)))
+        // The next batch is read and prepared while the model scores this one.
+        func launch(_ k: Int) -> (PreparedBatch, DispatchGroup) {
+            let batch = Array(entries[starts[k]..<min(starts[k] + batchSize, entries.count)])
+            let box = PreparedBatch(), group = DispatchGroup()
+            DispatchQueue.global().async(group: group) {
+                box.results = ParallelMap.map(batch, threads: threads) { entry in
+                    Result { () -> Sample in
+                        var sample = try provider.prepared(entry)
+                        sample.image = provider.preprocessor.finish(sample.image)
+                        return sample
+                    }
                 }
             }
+            return (box, group)
+        }
+        var next = starts.isEmpty ? nil : launch(0)
+        for k in starts.indices {
+            let batch = Array(entries[starts[k]..<min(starts[k] + batchSize, entries.count)])
+            let (box, group) = next!
+            group.wait()
+            next = k + 1 < starts.count ? launch(k + 1) : nil
+            let prepared = box.results
             var good: [(DatasetEntry, Sample)] = []
             for (entry, result) in zip(batch, prepared) {
                 switch result {
@@ -92,7 +111,7 @@ public struct Scorer {
             .map { base + "/" + $0 }.filter { ImageFiles.detectFormat(path: $0) != nil }
         var options = ReadOptions()
         options.readPixels = false
-        return paths.enumerated().map { index, path in
+        return ParallelMap.map(Array(paths.enumerated()), threads: ProcessInfo.processInfo.activeProcessorCount) { index, path in
             let metadata = try? ImageFiles.read(path: path, options: options).metadata
             return DatasetEntry(imageId: Int64(index), path: path, label: nil, laterality: metadata?.laterality, maskPaths: [],
                                 contentKey: "file:" + path, study: metadata?.studyInstanceUID)
