@@ -87,8 +87,8 @@ public final class Trainer {
             let validationRecord = try pass(model, validationLoader, epoch: epoch, training: false, optimizer: nil, weights: nil,
                                             binary: binaryOutput, classes: classes.count, progress: { _ in })
             try store.record(run: runId, validationRecord)
-            if validationRecord.loss < bestLoss {
-                (bestLoss, bestEpoch, badEpochs) = (validationRecord.loss, epoch + 1, 0)
+            if c.monitored(validationRecord) < bestLoss {
+                (bestLoss, bestEpoch, badEpochs) = (c.monitored(validationRecord), epoch + 1, 0)
                 try Checkpoint(model: model, metadata: metadata(classes: classes, epoch: epoch, run: runId)).write(to: folder + "/best.safetensors")
             } else {
                 badEpochs += 1

@@ -17,6 +17,9 @@ public struct TrainingConfiguration: Sendable, Codable {
     public var patience: Int? = nil        // early stopping on validation loss
     public var minimumEpochs = 1
     public var restoreBest = true
+    /// What early stopping and the best checkpoint follow on the validation partition: loss (lower is better),
+    /// accuracy, f1 (macro) or auc (higher is better).
+    public var monitor = "loss"
     public var classWeights = false        // inverse-frequency weights in the loss
     public var seed: UInt64 = 0
     public var threads = ProcessInfo.processInfo.activeProcessorCount

@@ -1,10 +1,23 @@
+import CohortCatalog
 import Foundation
 import Yams
 
 extension TrainingConfiguration {
+    public static let monitors = ["loss", "accuracy", "f1", "auc"]
+
+    /// The monitored validation value as "lower is better" (metrics negated; an undefined metric never wins).
+    public func monitored(_ record: EpochRecord) -> Double {
+        switch monitor {
+        case "accuracy": return -(record.accuracy ?? -.infinity)
+        case "f1": return -(record.f1 ?? -.infinity)
+        case "auc": return -(record.auc ?? -.infinity)
+        default: return record.loss
+        }
+    }
+
     static let keys: Set<String> = ["name", "split", "train_partition", "validation_partition", "model", "epochs", "batch_size",
                                     "optimizer", "learning_rate", "weight_decay", "step_size", "gamma", "patience", "min_epochs",
-                                    "restore_best", "class_weights", "seed"]
+                                    "restore_best", "class_weights", "seed", "monitor"]
 
     /// Reads the `training` section of an experiment file (other sections are ignored here); unknown keys are errors.
     public static func load(yamlFile path: String) throws -> TrainingConfiguration {
@@ -44,6 +57,10 @@ extension TrainingConfiguration {
         c.restoreBest = t["restore_best"] as? Bool ?? c.restoreBest
         c.classWeights = t["class_weights"] as? Bool ?? c.classWeights
         c.seed = try int("seed").map { UInt64(bitPattern: Int64($0)) } ?? c.seed
+        c.monitor = t["monitor"] as? String ?? c.monitor
+        guard TrainingConfiguration.monitors.contains(c.monitor) else {
+            throw TrainingError(message: "training.monitor is loss, accuracy, f1 or auc, not \(c.monitor)", path: path)
+        }
         guard ["adam", "adamw", "sgd"].contains(c.optimizer) else {
             throw TrainingError(message: "training.optimizer is adam, adamw or sgd, not \(c.optimizer)", path: path)
         }

@@ -148,6 +148,11 @@ final class CommandLineTests: XCTestCase {
                                "--batch-size", "4", "--name", "t", "--resume", "--quiet"])
         XCTAssertEqual(resumed.status, 0, resumed.err)
         XCTAssertTrue(resumed.out.contains("3 epoch(s)"), resumed.out)
+        let byAUC = try run(["train", "--catalog", catalog, "--split", "main", "--model", "simple-cnn", "--epochs", "2", "--size", "16",
+                             "--batch-size", "4", "--name", "t-auc", "--monitor", "auc", "--quiet"])
+        XCTAssertEqual(byAUC.status, 0, byAUC.err)
+        XCTAssertTrue(byAUC.out.contains("(by validation auc)"), byAUC.out)
+        XCTAssertNotEqual(try run(["train", "--catalog", catalog, "--split", "main", "--monitor", "kappa", "--quiet"]).status, 0)
         let history = try String(contentsOfFile: folder.file("c/runs/t/history.csv"), encoding: .utf8)
         XCTAssertEqual(history.split(separator: "\n").count, 1 + 6, "three epochs of train and validation rows")
 

@@ -36,6 +36,7 @@ struct Train: ParsableCommand {
     @Option(help: "StepLR: multiply the rate by --gamma every this many epochs.") var stepSize: Int?
     @Option(help: "Early stopping: epochs without a better validation loss before stopping.") var patience: Int?
     @Option(help: "Early stopping never stops before this many epochs.") var minEpochs: Int?
+    @Option(help: "What early stopping and the best checkpoint follow on validation: loss, accuracy, f1 or auc.") var monitor: String?
     @Flag(help: "Weight the loss by inverse class frequency.") var classWeights = false
     @Option(help: "Square input size (overrides data.size).") var size: Int?
     @Option(help: "Seed of initialisation, shuffling and augmentation.") var seed: UInt64?
@@ -57,6 +58,8 @@ struct Train: ParsableCommand {
         c.stepSize = stepSize ?? c.stepSize
         c.patience = patience ?? c.patience
         c.minimumEpochs = minEpochs ?? c.minimumEpochs
+        c.monitor = monitor ?? c.monitor
+        guard TrainingConfiguration.monitors.contains(c.monitor) else { throw ValidationError("--monitor is loss, accuracy, f1 or auc, not \(c.monitor)") }
         c.classWeights = classWeights || c.classWeights
         c.seed = seed ?? c.seed
         c.threads = threads ?? c.threads
@@ -79,7 +82,7 @@ struct Train: ParsableCommand {
         bar.finish()
         print("run \(summary.runId) '\(c.name)': \(summary.epochsRun) epoch(s)\(summary.stoppedEarly ? ", stopped early" : "")")
         if let best = summary.best {
-            print(String(format: "best epoch %d: validation loss %.4f, accuracy %.3f, macro F1 %.3f, AUC %.3f", best.epoch, best.loss,
+            print(String(format: "best epoch %d (by validation %@): validation loss %.4f, accuracy %.3f, macro F1 %.3f, AUC %.3f", best.epoch, c.monitor, best.loss,
                          best.accuracy ?? .nan, best.f1 ?? .nan, best.auc ?? .nan))
         }
         print("checkpoints: \(summary.bestCheckpoint) (best), \(summary.lastCheckpoint) (last); history: \(folder)/history.csv")
