@@ -24,3 +24,23 @@ public enum ParallelMap {
         return results.map { $0! }
     }
 }
+
+/// A value computed on a background thread, waited for on first use (the next batch prepared while this one is
+/// processed).
+public final class Prefetch<Value>: @unchecked Sendable {
+    private var result: Value?
+    private let ready = DispatchSemaphore(value: 0)
+
+    public init(_ work: @escaping () -> Value) {
+        DispatchQueue.global().async {
+            self.result = work()
+            self.ready.signal()
+        }
+    }
+
+    /// Waits for the value (call once).
+    public func value() -> Value {
+        ready.wait()
+        return result!
+    }
+}

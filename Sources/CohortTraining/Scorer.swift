@@ -5,11 +5,6 @@ import CohortNN
 import CohortTensor
 import Foundation
 
-/// A batch being prepared on another thread.
-final class PreparedBatch: @unchecked Sendable {
-    var results: [Result<Sample, Error>] = []
-}
-
 /// One scored image.
 public struct ScoredImage: Sendable {
     public var entry: DatasetEntry
@@ -53,27 +48,22 @@ public struct Scorer {
         var done = 0
         let starts = Array(stride(from: 0, to: entries.count, by: max(batchSize, 1)))
         // The next batch is read and prepared while the model scores this one.
-        func launch(_ k: Int) -> (PreparedBatch, DispatchGroup) {
+        func prepare(_ k: Int) -> Prefetch<(batch: [DatasetEntry], results: [Result<Sample, Error>])> {
             let batch = Array(entries[starts[k]..<min(starts[k] + batchSize, entries.count)])
-            let box = PreparedBatch(), group = DispatchGroup()
-            DispatchQueue.global().async(group: group) {
-                box.results = ParallelMap.map(batch, threads: threads) { entry in
+            return Prefetch {
+                (batch, ParallelMap.map(batch, threads: threads) { entry in
                     Result { () -> Sample in
                         var sample = try provider.prepared(entry)
                         sample.image = provider.preprocessor.finish(sample.image)
                         return sample
                     }
-                }
+                })
             }
-            return (box, group)
         }
-        var next = starts.isEmpty ? nil : launch(0)
+        var next = starts.isEmpty ? nil : prepare(0)
         for k in starts.indices {
-            let batch = Array(entries[starts[k]..<min(starts[k] + batchSize, entries.count)])
-            let (box, group) = next!
-            group.wait()
-            next = k + 1 < starts.count ? launch(k + 1) : nil
-            let prepared = box.results
+            let (batch, prepared) = next!.value()
+            next = k + 1 < starts.count ? prepare(k + 1) : nil
             var good: [(DatasetEntry, Sample)] = []
             for (entry, result) in zip(batch, prepared) {
                 switch result {

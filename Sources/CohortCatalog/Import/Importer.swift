@@ -176,22 +176,3 @@ public struct Importer {
         Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 }
-
-/// A value computed on a background thread, waited for on first use.
-final class Prefetch<Value>: @unchecked Sendable {
-    private var result: Value?
-    private let ready = DispatchSemaphore(value: 0)
-
-    init(_ work: @escaping () -> Value) {
-        DispatchQueue.global().async {
-            self.result = work()
-            self.ready.signal()
-        }
-    }
-
-    /// Waits for the value (call once).
-    func value() -> Value {
-        ready.wait()
-        return result!
-    }
-}
