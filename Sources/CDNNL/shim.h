@@ -248,10 +248,4 @@ static inline int cdnnl_convolution_backward_weights(cdnnl_convolution *c, const
 extern void omp_set_num_threads(int);
 static inline void cdnnl_set_threads(int n) { omp_set_num_threads(n > 0 ? n : 1); }
 
-/** Row-major single-precision GEMM: C = alpha op(A) op(B) + beta C (oneDNN's dnnl_sgemm). 0 on success. */
-static inline int cdnnl_sgemm(int transA, int transB, long m, long n, long k, float alpha, const float *a, long lda,
-                              const float *b, long ldb, float beta, float *c, long ldc) {
-    return (int)dnnl_sgemm(transA ? 'T' : 'N', transB ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-}
-
 #endif

@@ -2,7 +2,7 @@ import CohortNN
 import CohortTensor
 import XCTest
 
-/// The oneDNN forward pass against the reference loops, on random and awkward shapes.
+/// The fast paths (oneDNN convolutions, SIMD linear kernels) against the reference loops, on random and awkward shapes.
 final class OneDNNTests: XCTestCase {
     func testOneDNNConvolutionsEqualTheReferenceLoops() {
         var state: UInt64 = 3
@@ -44,7 +44,7 @@ final class OneDNNTests: XCTestCase {
         }
     }
 
-    func testOneDNNLinearLayersEqualTheReferenceLoops() {
+    func testSIMDLinearLayersEqualTheReferenceLoops() {
         var state: UInt64 = 5
         func random() -> Float {
             state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -54,8 +54,8 @@ final class OneDNNTests: XCTestCase {
             for (_, p) in layer.state { for i in p.value.data.indices { p.value.data[i] = random() } }
             let x = Tensor(shape: [n, layer.inFeatures], data: (0..<(n * layer.inFeatures)).map { _ in random() })
             let g = Tensor(shape: [n, layer.outFeatures], data: (0..<(n * layer.outFeatures)).map { _ in random() })
-            func run(_ oneDNN: Bool) -> [Tensor] {
-                layer.usesOneDNN = oneDNN
+            func run(_ fast: Bool) -> [Tensor] {
+                layer.usesSIMDKernels = fast
                 let y = layer.forward(x, training: true)
                 layer.zeroGradients()
                 // Accumulation: gradients add to what is there, as in the reference.

@@ -11,8 +11,8 @@ public final class Linear: Module {
     private var input = Tensor(shape: [0])
     #if !COHORT_DOUBLE
     /// Whether products run through the SIMD kernels (`DenseKernels`; the reference loops below stay, and tests
-    /// compare the two). The name is kept from when they ran through oneDNN's sgemm, which was not repeatable.
-    public var usesOneDNN = true
+    /// compare the two).
+    public var usesSIMDKernels = true
     #endif
 
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) {
@@ -30,7 +30,10 @@ public final class Linear: Module {
         var out = Tensor(shape: [n, outFeatures])
         FlopCounter.add(n * inFeatures * outFeatures)
         #if !COHORT_DOUBLE
-        if usesOneDNN, n > 0, fastForward(x, into: &out) { return out }
+        if usesSIMDKernels, n > 0 {
+            fastForward(x, into: &out)
+            return out
+        }
         #endif
         x.data.withUnsafeBufferPointer { xs in
             weight.value.data.withUnsafeBufferPointer { ws in
@@ -52,7 +55,10 @@ public final class Linear: Module {
         let n = input.shape[0]
         var gx = Tensor(shape: input.shape)
         #if !COHORT_DOUBLE
-        if usesOneDNN, n > 0, fastBackward(gy, into: &gx) { return gx }
+        if usesSIMDKernels, n > 0 {
+            fastBackward(gy, into: &gx)
+            return gx
+        }
         #endif
         input.data.withUnsafeBufferPointer { xs in
             gy.data.withUnsafeBufferPointer { gs in
@@ -80,7 +86,7 @@ public final class Linear: Module {
 
     #if !COHORT_DOUBLE
     /// y = x W^T (+ b) with the SIMD kernels (one fixed summation order: repeatable bit for bit).
-    private func fastForward(_ x: Tensor, into out: inout Tensor) -> Bool {
+    private func fastForward(_ x: Tensor, into out: inout Tensor) {
         let n = x.shape[0]
         x.data.withUnsafeBufferPointer { xs in
             weight.value.data.withUnsafeBufferPointer { ws in
@@ -96,11 +102,10 @@ public final class Linear: Module {
                 }
             }
         }
-        return true
     }
 
     /// gW += gy^T x, gx = gy W, gb += column sums of gy.
-    private func fastBackward(_ gy: Tensor, into gx: inout Tensor) -> Bool {
+    private func fastBackward(_ gy: Tensor, into gx: inout Tensor) {
         let n = input.shape[0]
         gy.data.withUnsafeBufferPointer { gs in
             input.data.withUnsafeBufferPointer { xs in
@@ -117,7 +122,6 @@ public final class Linear: Module {
             }
         }
         if let bias { for b in 0..<n { for o in 0..<outFeatures { bias.gradient.data[o] += gy.data[b * outFeatures + o] } } }
-        return true
     }
     #endif
 }

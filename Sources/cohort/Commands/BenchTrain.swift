@@ -31,7 +31,7 @@ struct BenchTrain: ParsableCommand {
     @Flag(help: "Machine-readable line: model,batch,size,mode,median_seconds,images_per_second,peak_rss_mb,gflops.") var csv = false
 
     func run() throws {
-        OneDNNGemm.setThreads(threads)
+        OneDNNThreads.set(threads)
         let inputChannels = channels ?? (model == "mammo-cnn" ? 1 : 3)
         let net = try ModelZoo.make(model, channels: inputChannels, height: size, width: size, classes: classes)
         WeightInitialization.kaimingUniform(net, seed: 1)

@@ -64,7 +64,7 @@ struct Train: ParsableCommand {
         c.seed = seed ?? c.seed
         c.threads = threads ?? c.threads
         guard c.threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        OneDNNGemm.setThreads(c.threads)
+        OneDNNThreads.set(c.threads)
         if let size { (data.preprocessing.height, data.preprocessing.width) = (size, size) }
         c.preprocessing = data.preprocessing.canonicalDescription
         guard ModelZoo.names.contains(c.model) else { throw ValidationError("unknown model '\(c.model)'; the zoo has \(ModelZoo.names.joined(separator: ", "))") }
