@@ -127,38 +127,30 @@ final class GradientCheckTests: XCTestCase {
     }
 
     func testDenseBlockGradientsAlongARandomDirection() {
-        let block = DenseBlock(layers: 2, input: 3, growth: 2, bottleneck: 2)
-        for (_, p) in block.state where p.isTrainable { for i in p.value.data.indices { p.value.data[i] = 0.5 * random() + (p.role == .normWeight ? 1 : 0) } }
-        let x = randomTensor([2, 3, 4, 4])
-        let y = block.forward(x, training: false)
-        let g = randomTensor(y.shape), d = randomTensor(x.shape)
-        let gx = block.backward(g)
-        func objective(_ t: Float) -> Double {
-            var moved = x
-            for i in moved.data.indices { moved.data[i] += t * d.data[i] }
-            return zip(block.forward(moved, training: false).data, g.data).reduce(0) { $0 + Double($1.0) * Double($1.1) }
-        }
-        let numeric = (objective(1e-3) - objective(-1e-3)) / 2e-3
-        XCTAssertEqual(zip(gx.data, d.data).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }, numeric, accuracy: 0.02 * max(1, abs(numeric)))
+        let y = checkAlongARandomDirection(DenseBlock(layers: 2, input: 3, growth: 2, bottleneck: 2), input: [2, 3, 4, 4], training: false)
         XCTAssertEqual(y.shape, [2, 7, 4, 4], "input channels plus two layers of growth 2")
     }
 
     /// The directional derivative of sum(output * g) along a random input direction, against the analytic
     /// gradient's projection (robust where single coordinates sit next to a ReLU kink).
-    private func checkAlongARandomDirection(_ layer: Module, input shape: [Int], file: StaticString = #filePath, line: UInt = #line) {
+    /// Returns the layer's output.
+    @discardableResult
+    private func checkAlongARandomDirection(_ layer: Module, input shape: [Int], training: Bool = true,
+                                            file: StaticString = #filePath, line: UInt = #line) -> Tensor {
         for (_, p) in layer.state where p.isTrainable { for i in p.value.data.indices { p.value.data[i] = 0.5 * random() + (p.role == .normWeight ? 1 : 0) } }
         let x = randomTensor(shape)
-        let y = layer.forward(x, training: true)
+        let y = layer.forward(x, training: training)
         let g = randomTensor(y.shape), d = randomTensor(shape)
         let gx = layer.backward(g)
         func objective(_ t: Float) -> Double {
             var moved = x
             for i in moved.data.indices { moved.data[i] += t * d.data[i] }
-            return zip(layer.forward(moved, training: true).data, g.data).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+            return zip(layer.forward(moved, training: training).data, g.data).reduce(0) { $0 + Double($1.0) * Double($1.1) }
         }
         let numeric = (objective(1e-3) - objective(-1e-3)) / 2e-3
         let analytic = zip(gx.data, d.data).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         XCTAssertEqual(analytic, numeric, accuracy: 0.02 * max(1, abs(numeric)), file: file, line: line)
+        return y
     }
 
     func testActivationGradients() {
