@@ -110,13 +110,15 @@ extension RunStore {
     /// The run with this id, or the latest run with this name (of `kind` when given). Errors list what exists.
     public func find(_ nameOrId: String, kind: String? = nil) throws -> RunRecord {
         try catalog.read { db in
-            let kindFilter = kind.map { " AND kind = '\($0 == "train" ? "train" : "score")'" } ?? ""
-            var row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE name = ?\(kindFilter) ORDER BY id DESC LIMIT 1", arguments: [nameOrId])
+            // `kind IS NULL` when no kind is asked for: every run.
+            let kindFilter = " AND (? IS NULL OR kind = ?)"
+            var row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE name = ?\(kindFilter) ORDER BY id DESC LIMIT 1",
+                                       arguments: [nameOrId, kind, kind])
             if row == nil, let id = Int64(nameOrId) {
-                row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?\(kindFilter)", arguments: [id])
+                row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?\(kindFilter)", arguments: [id, kind, kind])
             }
             guard let row else {
-                let names = try String.fetchAll(db, sql: "SELECT DISTINCT name FROM run WHERE 1\(kindFilter) ORDER BY name")
+                let names = try String.fetchAll(db, sql: "SELECT DISTINCT name FROM run WHERE 1\(kindFilter) ORDER BY name", arguments: [kind, kind])
                 throw CatalogError(code: .notFound, message: "no \(kind.map { $0 + " " } ?? "")run named '\(nameOrId)'" +
                                    (names.isEmpty ? "; the catalog has none yet" : "; runs here: \(names.joined(separator: ", "))"))
             }

@@ -62,21 +62,25 @@ public struct CatalogEvaluation {
         return (p, unlabelled)
     }
 
-    /// The per-epoch history of the training run behind a scoring run, when it is in this catalog.
-    public func history(behind run: RunRecord, name: String) throws -> TrainingHistory? {
-        guard let id = run.settings["training_run_id"], let training = try? runs.find(id, kind: "train") else { return nil }
+    /// The training run whose checkpoint a scoring run used, when it is in this catalog.
+    public func trainingRun(behind run: RunRecord) -> RunRecord? {
+        run.settings["training_run_id"].flatMap { try? runs.find($0, kind: "train") }
+    }
+
+    /// The per-epoch history of `training` (the run behind a scoring run).
+    public func history(of training: RunRecord, name: String) throws -> TrainingHistory? {
         let rows = try runs.history(run: training.id).map { TrainingHistory.Row(epoch: $0.epoch, phase: $0.phase, loss: $0.loss, accuracy: $0.accuracy) }
         return rows.isEmpty ? nil : TrainingHistory(name: name, rows: rows)
     }
 
     /// Provenance lines of a scoring run and the training run behind it.
-    public func provenance(of run: RunRecord, name: String) throws -> [(String, String)] {
+    public func provenance(of run: RunRecord, training: RunRecord?, name: String) -> [(String, String)] {
         let s = run.settings
         var facts: [(String, String)] = [
             ("\(name): scoring run", "\(run.id) '\(run.name)' on split \(run.split ?? "-") partition \(s["partition"] ?? "-"), \(run.finishedAt ?? run.startedAt), Cohort \(run.toolVersion)"),
             ("\(name): checkpoint", "\(s["checkpoint"] ?? "-") sha256 \(s["checkpoint_sha256"] ?? "-") (epoch \(s["training_epoch"] ?? "-"), test-time flips \(s["tta"] == "1" ? "on" : "off"))"),
         ]
-        if let id = s["training_run_id"], let training = try? runs.find(id, kind: "train") {
+        if let training {
             facts.append(("\(name): training run", "\(training.id) '\(training.name)' \(training.model ?? "") seed \(training.seed.map(String.init) ?? "-"), best epoch \(training.bestEpoch.map(String.init) ?? "-"), inputs sha256 \(training.inputHash ?? "-"), Cohort \(training.toolVersion)"))
             facts.append(("\(name): training configuration", training.configuration))
         }

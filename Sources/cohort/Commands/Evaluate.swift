@@ -74,8 +74,9 @@ struct EvaluationOptions: ParsableArguments {
                 let (loaded, unlabelled) = try source.predictions(run: run, name: name, positive: positive)
                 if unlabelled > 0 { FileHandle.standardError.write(Data("note: \(name): \(unlabelled) unlabelled image(s) left out\n".utf8)) }
                 models.append(ModelEvaluation(loaded, threshold: threshold, resamples: resamples, seed: seed))
-                if histories.isEmpty, let history = try source.history(behind: run, name: name) { loadedHistories.append(history) }
-                facts += try source.provenance(of: run, name: name)
+                let training = source.trainingRun(behind: run)
+                if histories.isEmpty, let training, let history = try source.history(of: training, name: name) { loadedHistories.append(history) }
+                facts += source.provenance(of: run, training: training, name: name)
                 if let split = run.split, splitsSeen.insert(split).inserted {
                     let (table, identity) = try source.splitTable(split)
                     splitTables.append(table)
