@@ -17,10 +17,13 @@ public struct SyntheticStudies: Sendable {
     /// One written image.
     public struct Image: Sendable {
         public var path: String, patient: String, laterality: String, view: String, finding: String
-        public var photometric: String, syntax: DicomWriter.Syntax
+        public var photometric: Photometric, syntax: DicomWriter.Syntax
+        /// 1-based patient number and the phantom manufacturer (which decides the photometric interpretation).
+        public var patientNumber: Int, manufacturer: String
     }
 
-    static let manufacturers = [("Cohort Phantom A", "MONOCHROME2"), ("Cohort Phantom B", "MONOCHROME1"), ("Cohort Phantom C", "MONOCHROME2")]
+    static let manufacturers: [(String, Photometric)] = [("Cohort Phantom A", .monochrome2), ("Cohort Phantom B", .monochrome1),
+                                                          ("Cohort Phantom C", .monochrome2)]
 
     /// The images this set holds, without writing anything.
     public func plan() -> [(Image, MammographyPhantom)] {
@@ -29,7 +32,7 @@ public struct SyntheticStudies: Sendable {
         for p in 0..<patients {
             var random = SeededGenerator(seed: seed, stream: 0x5E, UInt64(p))
             let patient = String(format: "PHANTOM-%04d", p + 1)
-            let (_, photometric) = Self.manufacturers[p % Self.manufacturers.count]
+            let (manufacturer, photometric) = Self.manufacturers[p % Self.manufacturers.count]
             let sides = random.nextUnit() < 0.7 ? ["L", "R"] : [random.nextUnit() < 0.5 ? "L" : "R"]
             let views = random.nextUnit() < 0.8 ? ["CC", "MLO"] : ["CC"]
             for side in sides {
@@ -47,7 +50,8 @@ public struct SyntheticStudies: Sendable {
                     let syntax = DicomWriter.Syntax.allCases[syntaxIndex % DicomWriter.Syntax.allCases.count]
                     syntaxIndex += 1
                     let image = Image(path: "\(patient)/\(side)_\(view).dcm", patient: patient, laterality: side, view: view,
-                                      finding: abnormal ? "mass" : "normal", photometric: photometric, syntax: syntax)
+                                      finding: abnormal ? "mass" : "normal", photometric: photometric, syntax: syntax,
+                                      patientNumber: p + 1, manufacturer: manufacturer)
                     plan.append((image, phantom))
                 }
             }
@@ -76,7 +80,7 @@ public struct SyntheticStudies: Sendable {
 
     private func write(_ image: Image, _ phantom: MammographyPhantom, to path: String) throws {
         let attenuation = phantom.render()
-        let inverted = image.photometric == "MONOCHROME1"
+        let inverted = image.photometric == .monochrome1
         var pixels = [UInt16](repeating: 0, count: rows * columns)
         for y in 0..<rows {
             for x in 0..<columns {
@@ -85,15 +89,14 @@ public struct SyntheticStudies: Sendable {
                 pixels[y * columns + x] = inverted ? 4095 - value : value
             }
         }
-        let patientIndex = Int(image.patient.suffix(4)) ?? 0
-        let manufacturer = Self.manufacturers[(patientIndex - 1) % Self.manufacturers.count].0
+        let patientIndex = image.patientNumber
         func uid(_ parts: String...) -> String { "2.25.\(stableHash("\(seed)/" + parts.joined(separator: "/")))" }
         let study = uid(image.patient, "study")
         let attributes: [(tag: UInt32, value: String)] = [
             (0x0008_0016, "1.2.840.10008.5.1.4.1.1.1.2"),  // Digital Mammography X-Ray Image Storage - For Presentation
             (0x0008_0018, uid(image.path)), (0x0008_0020, String(format: "2025%02d%02d", 1 + patientIndex % 12, 1 + patientIndex % 28)),
             (0x0008_0050, String(format: "ACC%06d", patientIndex)), (0x0008_0060, "MG"), (0x0008_0068, "FOR PRESENTATION"),
-            (0x0008_0070, manufacturer), (0x0008_1090, "Synthetic"),
+            (0x0008_0070, image.manufacturer), (0x0008_1090, "Synthetic"),
             (0x0010_0010, "PHANTOM^\(image.patient.suffix(4))"), (0x0010_0020, image.patient), (0x0010_0030, "19700101"), (0x0010_0040, "F"),
             (0x0018_0015, "BREAST"), (0x0018_1164, "0.2\\0.2"), (0x0018_5101, image.view),
             (0x0020_000D, study), (0x0020_000E, uid(image.patient, image.laterality, image.view)), (0x0020_0011, "1"), (0x0020_0013, "1"),

@@ -44,7 +44,7 @@ struct Synth: ParsableCommand {
         }
         bar.finish()
         let masses = images.filter { $0.finding == "mass" }.count
-        let inverted = images.filter { $0.photometric == "MONOCHROME1" }.count
+        let inverted = images.filter { $0.photometric == .monochrome1 }.count
         print("wrote \(images.count) DICOM image(s) of \(patients) patient(s) to \(folder)/: \(masses) with a mass, \(images.count - masses) normal; \(inverted) MONOCHROME1")
         print("labels: \(folder)/labels.csv")
     }
