@@ -1,6 +1,9 @@
 // Writing new DICOM files (synthetic studies) with DCMTK's encoders. Every extern "C" body catches C++ exceptions.
 #include "FileHandle.hpp"
 
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dcrleerg.h>
 #include <dcmtk/dcmjpeg/djencode.h>
 #include <dcmtk/dcmjpls/djencode.h>
@@ -18,6 +21,23 @@ void registerEncoders() {
         DJLSEncoderRegistration::registerCodecs();
         DcmRLEEncoderRegistration::registerCodecs();
     });
+}
+
+/// Zeroes the pad byte after a JPEG stream's EOI marker in every fragment. DCMTK's JPEG-LS encoder leaves that byte
+/// of an odd-length stream uninitialised, so the same image gave different files from run to run.
+void zeroFragmentPadding(DcmDataset *data) {
+    DcmElement *element = nullptr;
+    if (data->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) return;
+    DcmPixelSequence *sequence = nullptr;
+    if (static_cast<DcmPixelData *>(element)->getEncapsulatedRepresentation(data->getCurrentXfer(), nullptr, sequence).bad() ||
+        sequence == nullptr) return;
+    for (unsigned long i = 1; i < sequence->card(); ++i) {
+        DcmPixelItem *item = nullptr;
+        Uint8 *bytes = nullptr;
+        if (sequence->getItem(item, i).bad() || item == nullptr || item->getUint8Array(bytes).bad() || bytes == nullptr) continue;
+        const Uint32 length = item->getLength();
+        if (length >= 3 && length % 2 == 0 && bytes[length - 3] == 0xFF && bytes[length - 2] == 0xD9) bytes[length - 1] = 0;
+    }
 }
 
 CDCMStatus fail(const OFCondition &condition, const char *what, char *message, size_t capacity) {
@@ -64,6 +84,7 @@ extern "C" CDCMStatus cdcm_write_gray16(const char *path, const CDCMStringElemen
                 cdcm::copyMessage(std::string("DCMTK cannot encode ") + transfer.getXferName() + ": " + status.text(), message, capacity);
                 return CDCM_UNSUPPORTED;
             }
+            zeroFragmentPadding(data);
         }
         std::string temporary = std::string(path) + ".partial";
         status = file.saveFile(temporary.c_str(), syntax);
