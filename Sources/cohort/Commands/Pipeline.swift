@@ -50,9 +50,10 @@ struct Pipeline: ParsableCommand {
         let start = Date()
         let catalogPath = file.string("catalog") ?? Catalog.defaultPath
         var step = 0
-        func announce(_ title: String, _ arguments: [String]) {
+        /// Numbers and prints a step: the command it runs, or (no arguments) what it reuses.
+        func announce(_ title: String, _ arguments: [String] = []) {
             step += 1
-            print("\n== \(step). \(title)\n   cohort \(arguments.map(Self.quoted).joined(separator: " "))")
+            print("\n== \(step). \(title)" + (arguments.isEmpty ? "" : "\n   cohort \(arguments.map(Self.quoted).joined(separator: " "))"))
         }
         let progress = quiet ? ["--quiet"] : []
 
@@ -95,8 +96,7 @@ struct Pipeline: ParsableCommand {
             guard same else {
                 throw file.error("split '\(splitName)' already exists in \(catalogPath) with other settings (task \(existing.task), grouped by \(existing.grouping), seed \(existing.seed)); give the experiment's split another name")
             }
-            step += 1
-            print("\n== \(step). split: reusing '\(splitName)' (same task, ratios, grouping and seed)")
+            announce("split: reusing '\(splitName)' (same task, ratios, grouping and seed)")
         } else {
             let arguments = ["split", "create", splitName, "--task", task, "--ratios", ratioText, "--group", group, "--seed", seed, "--catalog", catalogPath]
             announce("split", arguments)
@@ -128,8 +128,7 @@ struct Pipeline: ParsableCommand {
             let previous = try? store.find(name, kind: "train")
             let recorded = try? String(contentsOfFile: folder + "/pipeline.fingerprint", encoding: .utf8)
             if !force, let previous, recorded == fingerprint, previous.status != "running", FileManager.default.fileExists(atPath: folder + "/best.safetensors") {
-                step += 1
-                print("\n== \(step). train \(name): reusing run \(previous.id) (\(previous.status), best epoch \(previous.bestEpoch.map(String.init) ?? "-"); settings unchanged)")
+                announce("train \(name): reusing run \(previous.id) (\(previous.status), best epoch \(previous.bestEpoch.map(String.init) ?? "-"); settings unchanged)")
             } else {
                 // An interrupted run is resumed only when it was started with these very settings (the fingerprint is
                 // written before training starts); anything else trains afresh.
@@ -147,8 +146,7 @@ struct Pipeline: ParsableCommand {
             if !force, let scored = try? store.find(scoreName, kind: "score"), scored.status == "finished",
                scored.settings["training_run_id"] == String(trainingRun.id), scored.settings["checkpoint_sha256"] == digest,
                scored.settings["tta"] == (tta ? "1" : "0") {
-                step += 1
-                print("\n== \(step). score \(name): reusing run \(scored.id) '\(scoreName)' (same checkpoint)")
+                announce("score \(name): reusing run \(scored.id) '\(scoreName)' (same checkpoint)")
             } else {
                 let arguments = ["score", "--catalog", catalogPath, "--split", splitName, "--partition", partition, "--model", checkpoint,
                                  "--name", scoreName, "--out", out + "/scores/" + name + ".csv"] + (tta ? ["--tta"] : []) + progress
