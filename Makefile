@@ -1,6 +1,7 @@
 # Cohort: `make demo` runs the main job, `make test` installs, builds and runs every test.
 SWIFT ?= swift
-.PHONY: deps build release test demo fixtures bench-decode bench-import bench-data bench-metrics bench-train bench-score clean
+MINUTES ?= 10
+.PHONY: deps build release test demo fuzz fixtures bench-decode bench-import bench-data bench-metrics bench-train bench-score clean
 
 deps:
 	./scripts/install-deps
@@ -21,6 +22,11 @@ demo: release
 	test -f catalogs/demo/studies/labels.csv || .build/release/cohort synth catalogs/demo/studies --patients 100 --seed 1
 	@echo "== cohort pipeline examples/demo/experiment.yaml: import, labels, split by patient, train, score, report"
 	.build/release/cohort pipeline examples/demo/experiment.yaml
+
+# Mutation fuzzing of the readers for $(MINUTES) minutes, seeded from fixtures/ and ../shared/data when present;
+# crashing or hanging inputs land in fuzz-findings/.
+fuzz: release
+	.build/release/cohort fuzz fixtures $(wildcard ../shared/data) --minutes $(MINUTES) --out fuzz-findings
 
 fixtures: release
 	./fixtures/generate.sh .build/release/cohort

@@ -38,13 +38,17 @@ let package = Package(
         // Byte kernels in C: SHA-256 blocks (x86 SHA extensions when present), non-zero counts.
         .target(name: "CCohortKernels"),
         .target(name: "CohortCore", dependencies: ["CCohortKernels"]),
+        // Worker processes that run decoders which might crash or hang, so a bad file costs one request.
+        .target(name: "CohortIsolation"),
+        // Mutation fuzzing of the readers, run in isolated workers (`cohort fuzz`).
+        .target(name: "CohortFuzzing", dependencies: ["CohortCore", "CohortImageIO", "CohortIsolation"]),
         .target(
             name: "CohortImageIO",
             dependencies: ["CohortCore", "CDCMTKShim", "COpenJPEG", "CPNG", "CTIFF"]
         ),
         .target(
             name: "CohortCatalog",
-            dependencies: ["CohortCore", "CohortImageIO", "CCohortKernels", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["CohortCore", "CohortImageIO", "CohortIsolation", "CCohortKernels", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(name: "CohortMetrics", dependencies: ["CohortCore"]),
         // Compute targets are optimised in every configuration: their reference loops are ~100x slower at -Onone.
@@ -55,20 +59,22 @@ let package = Package(
         // The same engine sources in float64 (symbolic links), for parity checks against PyTorch's float64 references.
         .target(name: "CohortTensor64", swiftSettings: optimized + [.define("COHORT_DOUBLE")]),
         .target(name: "CohortNN64", dependencies: ["CohortTensor64"], swiftSettings: optimized + [.define("COHORT_DOUBLE")]),
-        .target(name: "CohortTraining", dependencies: ["CohortNN", "CohortTensor", "CohortData", "CohortCatalog", "CohortMetrics", "CohortCore", "Yams"]),
+        .target(name: "CohortTraining", dependencies: ["CohortNN", "CohortTensor", "CohortData", "CohortCatalog", "CohortMetrics", "CohortCore", "CohortIsolation", "Yams"]),
         .target(name: "CohortReport", dependencies: ["CohortMetrics", "CohortCore", "CohortCatalog"]),
         .target(
             name: "CohortData",
-            dependencies: ["CohortCore", "CohortImageIO", "CohortCatalog", "Yams"]
+            dependencies: ["CohortCore", "CohortImageIO", "CohortCatalog", "CohortIsolation", "Yams"]
         ),
         .executableTarget(
             name: "cohort",
             dependencies: [
-                "CohortCore", "CohortImageIO", "CohortCatalog", "CohortData", "CohortMetrics", "CohortReport", "CohortTraining", "CohortNN", "CohortTensor",
+                "CohortCore", "CohortImageIO", "CohortCatalog", "CohortData", "CohortMetrics", "CohortReport", "CohortTraining", "CohortNN", "CohortTensor", "CohortIsolation", "CohortFuzzing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "CohortTestSupport", dependencies: ["CohortCore"]),
+        .testTarget(name: "CohortFuzzingTests", dependencies: ["CohortFuzzing", "CohortTestSupport"]),
+        .testTarget(name: "CohortIsolationTests", dependencies: ["CohortIsolation", "CohortTestSupport"]),
         .testTarget(name: "CohortCoreTests", dependencies: ["CohortCore", "CCohortKernels", "CohortTestSupport"]),
         .testTarget(
             name: "CohortImageIOTests",
@@ -89,7 +95,7 @@ let package = Package(
                     swiftSettings: [.define("COHORT_DOUBLE")]),
         .testTarget(name: "CohortNNTests", dependencies: ["CohortNN", "CohortTensor", "CohortTestSupport"]),
         .testTarget(name: "CohortTrainingTests", dependencies: ["CohortTraining", "CohortNN", "CohortData", "CohortCatalog", "CohortCore", "CohortImageIO", "CohortTestSupport"]),
-        .testTarget(name: "cohortTests", dependencies: ["CohortTestSupport", "CohortImageIO"]),
+        .testTarget(name: "cohortTests", dependencies: ["CohortTestSupport", "CohortImageIO", "CohortCore"]),
     ],
     swiftLanguageModes: [.v5],
     cxxLanguageStandard: .cxx17

@@ -16,7 +16,9 @@ namespace {
 DcmPixelSequence *encapsulatedSequence(CDCMFile *file) {
     uint32_t tag = 0;
     DcmElement *element = cdcm::findPixelElement(file->format.getDataset(), &tag);
-    if (element == nullptr || tag != 0x7FE00010) return nullptr;
+    // A damaged file can give (7FE0,0010) another VR, and DCMTK then makes it another class: only a real
+    // DcmPixelData may be cast to one (a mutated VR once crashed here).
+    if (element == nullptr || tag != 0x7FE00010 || element->ident() != EVR_PixelData) return nullptr;
     DcmPixelData *pixelData = OFstatic_cast(DcmPixelData *, element);
     E_TransferSyntax xfer = EXS_Unknown;
     const DcmRepresentationParameter *parameter = nullptr;

@@ -1,6 +1,7 @@
 import CohortCore
 import CohortData
 import CohortImageIO
+import CohortIsolation
 import CohortNN
 import CohortTensor
 import Foundation
@@ -41,8 +42,10 @@ public struct Scorer {
     }
 
     /// Scores `entries` in batches of `batchSize`; returns scores in input order and the failures.
+    /// With `isolation`, images are read and prepared in its worker processes (answering ``IsolatedSamples``), so a
+    /// decoder that crashes or hangs on one image costs that image only.
     public func score(_ entries: [DatasetEntry], batchSize: Int = 16, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                      flipAugmentation: Bool = false, progress: (Int, Int) -> Void = { _, _ in }) -> (scored: [ScoredImage], failures: [(path: String, message: String)]) {
+                      flipAugmentation: Bool = false, isolation: WorkerPool? = nil, progress: (Int, Int) -> Void = { _, _ in }) -> (scored: [ScoredImage], failures: [(path: String, message: String)]) {
         let provider = SampleProvider(preprocessing: preprocessing, cache: nil)
         var scored: [ScoredImage] = [], failures: [(String, String)] = []
         var done = 0
@@ -53,6 +56,10 @@ public struct Scorer {
             return Prefetch {
                 (batch, ParallelMap.map(batch, threads: threads) { entry in
                     Result { () -> Sample in
+                        if let pool = isolation {
+                            let image = try IsolatedSamples.finishedImage(entry, preprocessing: preprocessing, pool: pool)
+                            return Sample(imageId: entry.imageId, image: image, label: entry.label)
+                        }
                         var sample = try provider.prepared(entry)
                         sample.image = provider.preprocessor.finish(sample.image)
                         return sample
@@ -94,17 +101,18 @@ public struct Scorer {
         return Trainer.probabilities(logits, binary: sigmoidOutput, classes: sigmoidOutput ? 1 : classes.count)
     }
 
-    /// Entries for every image file under `folder` (no catalog): laterality and study from DICOM headers.
-    public static func entries(folder: String) -> [DatasetEntry] {
+    /// Entries for every image file under `folder` (no catalog): laterality and study from DICOM headers, read in
+    /// the workers of `isolation` when given.
+    public static func entries(folder: String, isolation: WorkerPool? = nil) -> [DatasetEntry] {
         let base = URL(fileURLWithPath: folder).standardizedFileURL.path
         let paths = (FileManager.default.enumerator(atPath: base)?.allObjects as? [String] ?? []).sorted()
-            .map { base + "/" + $0 }.filter { ImageFiles.detectFormat(path: $0) != nil }
-        var options = ReadOptions()
-        options.readPixels = false
-        return ParallelMap.map(Array(paths.enumerated()), threads: ProcessInfo.processInfo.activeProcessorCount) { index, path in
-            let metadata = try? ImageFiles.read(path: path, options: options).metadata
-            return DatasetEntry(imageId: Int64(index), path: path, label: nil, laterality: metadata?.laterality, maskPaths: [],
-                                contentKey: "file:" + path, study: metadata?.studyInstanceUID)
+            .map { base + "/" + $0 }
+        let facts = ParallelMap.map(paths, threads: ProcessInfo.processInfo.activeProcessorCount) { path in
+            isolation.map { IsolatedSamples.headerFacts(path: path, pool: $0) } ?? IsolatedSamples.headerFacts(path: path)
+        }
+        return zip(paths, facts).filter { $0.1.isImage }.enumerated().map { index, item in
+            DatasetEntry(imageId: Int64(index), path: item.0, label: nil, laterality: item.1.laterality, maskPaths: [],
+                         contentKey: "file:" + item.0, study: item.1.studyInstanceUID)
         }
     }
 

@@ -41,38 +41,57 @@ final class ImportKillTests: XCTestCase {
         }
     }
 
+    /// Twenty SIGKILLs at random moments (in rounds: each round resumes until an import finishes by itself, then the
+    /// next round starts a new catalog). After every kill the catalog passes `integrity_check` and holds no orphan
+    /// or duplicate rows; every round ends with exactly the files given; no decoder worker outlives its import.
     func testKilledImportsResumeToTheSameCatalog() throws {
         guard let binary = TestPaths.cohortBinary else { throw XCTSkip("build the cohort binary first (swift build)") }
         let folder = try TemporaryFolder()
         let files = 1500
         let data = try manyFiles(folder, count: files)
-        let catalog = folder.file("c.sqlite")
         var generator = SeededGenerator(seed: 20261122)
-        var interrupted = 0
-        // Kill each run at a random moment; every run commits some batches, until one finishes by itself.
-        for _ in 0..<40 {
-            let process = try startImport(binary, data: data, catalog: catalog)
-            usleep(UInt32(30_000 + generator.next() % 200_000))
-            let killed = process.isRunning
-            if killed { kill(process.processIdentifier, SIGKILL); interrupted += 1 }
-            process.waitUntilExit()
-            if FileManager.default.fileExists(atPath: catalog) {
-                let counts = try check(catalog)
-                XCTAssertEqual(counts.images, counts.files)
-                XCTAssertLessThanOrEqual(counts.images, files)
+        var kills = 0, rounds = 0, progress: [Int] = []
+        while kills < 20 && rounds < 12 {
+            rounds += 1
+            let catalog = folder.file("c\(rounds).sqlite")
+            var finished = false
+            for _ in 0..<40 where !finished {
+                let process = try startImport(binary, data: data, catalog: catalog)
+                usleep(UInt32(50_000 + generator.next() % 400_000))
+                let killed = process.isRunning
+                if killed { kill(process.processIdentifier, SIGKILL); kills += 1 }
+                process.waitUntilExit()
+                if FileManager.default.fileExists(atPath: catalog) {
+                    let counts = try check(catalog)
+                    XCTAssertEqual(counts.images, counts.files)
+                    XCTAssertLessThanOrEqual(counts.images, files)
+                    progress.append(counts.images)
+                }
+                if !killed {
+                    XCTAssertEqual(process.terminationStatus, 0)
+                    finished = true
+                }
             }
-            if !killed {
-                XCTAssertEqual(process.terminationStatus, 0)
-                break
-            }
+            let final = try startImport(binary, data: data, catalog: catalog)
+            final.waitUntilExit()
+            XCTAssertEqual(final.terminationStatus, 0)
+            XCTAssertEqual(try check(catalog).images, files, "round \(rounds): no image lost or duplicated")
         }
-        print("import killed \(interrupted) times before one finished")
-        XCTAssertGreaterThanOrEqual(interrupted, 3, "imports must have been killed mid-way several times")
-        let final = try startImport(binary, data: data, catalog: catalog)
-        final.waitUntilExit()
-        XCTAssertEqual(final.terminationStatus, 0)
-        let counts = try check(catalog)
-        XCTAssertEqual(counts.images, files, "no image lost or duplicated after \(interrupted) kills")
+        print("import killed \(kills) times in \(rounds) round(s); images after each run: \(progress)")
+        XCTAssertGreaterThanOrEqual(kills, 20)
+        usleep(300_000)
+        XCTAssertEqual(try workersAlive(), 0, "decoder workers exit when their import is killed")
+    }
+
+    /// Running `cohort worker` processes whose executable is this build's binary.
+    private func workersAlive() throws -> Int {
+        guard let binary = TestPaths.cohortBinary else { return 0 }
+        let pids = try FileManager.default.contentsOfDirectory(atPath: "/proc").filter { Int($0) != nil }
+        return pids.filter { pid in
+            guard let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let parts = command.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return parts.count >= 2 && parts[0] == binary && parts[1] == "worker"
+        }.count
     }
 
     func testTheCatalogAnswersQueriesWhileAnImportRuns() throws {

@@ -7,19 +7,7 @@ import XCTest
 /// End-to-end: the built `cohort` binary on fixtures, checking output and exit codes.
 final class CommandLineTests: XCTestCase {
     private func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
-        guard let binary = TestPaths.cohortBinary else { throw XCTSkip("cohort binary not built (run swift build)") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        try runCohort(arguments, environment: environment)
     }
 
     func testInspectPrintsOneLinePerFileAndSucceedsOnGoodFiles() throws {
@@ -167,6 +155,12 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(csv.count, 25)
         let failures = try String(contentsOfFile: folder.file("s/all.failures.csv"), encoding: .utf8)
         XCTAssertTrue(failures.contains("broken.png"))
+        // A decoder that crashes on one image (worker processes abort on it) costs that image only.
+        let crashing = try run(["score", folder.file("data"), "--model", model, "--out", folder.file("s/crash.csv"), "--quiet", "--debug-crash-on", "13.png"])
+        XCTAssertEqual(crashing.status, 0, crashing.err)
+        XCTAssertTrue(crashing.out.contains("scored 23 image(s); 2 unreadable"), crashing.out)
+        let crashFailures = try String(contentsOfFile: folder.file("s/crash.failures.csv"), encoding: .utf8)
+        XCTAssertTrue(crashFailures.contains("13.png") && crashFailures.contains("crashed"), crashFailures)
         for i in 0..<2 {
             let part = try run(["score", folder.file("data"), "--model", model, "--out", folder.file("s/part\(i).csv"), "--tta", "--shard", "\(i)/2", "--quiet"])
             XCTAssertEqual(part.status, 0, part.err)

@@ -5,17 +5,7 @@ import XCTest
 /// `cohort synth` and `cohort pipeline` end to end on a tiny synthetic study set.
 final class PipelineTests: XCTestCase {
     private func run(_ arguments: [String], in directory: String) throws -> (status: Int32, out: String, err: String) {
-        guard let binary = TestPaths.cohortBinary else { throw XCTSkip("cohort binary not built (run swift build)") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let out = Pipe(), err = Pipe()
-        (process.standardOutput, process.standardError) = (out, err)
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile(), errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        try runCohort(arguments, in: directory)
     }
 
     func testSynthWritesReadableMammogramsWithMixedEncodings() throws {

@@ -4,7 +4,7 @@ import CohortImageIO
 import Foundation
 
 /// What importing one file found.
-enum ProbeOutcome: Sendable {
+enum ProbeOutcome: Sendable, Codable {
     /// Not an image format, and not named like one: ignored without a record (README, CSV, licence files).
     case notImage
     /// An image file that could not be read, or a DICOM object without pixels (`code` says which).
@@ -14,7 +14,7 @@ enum ProbeOutcome: Sendable {
 }
 
 /// The facts of a readable image file that become catalog rows.
-struct ImageFacts: Sendable {
+struct ImageFacts: Sendable, Codable {
     let sha256: String
     let metadata: ImageMetadata
     let photometric: String

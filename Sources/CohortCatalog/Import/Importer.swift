@@ -1,4 +1,5 @@
 import CohortCore
+import CohortIsolation
 import Dispatch
 import Foundation
 import GRDB
@@ -20,6 +21,9 @@ public struct ImportOptions: Sendable {
     public var decodePixels = true
     /// The command line, recorded with the run.
     public var arguments: [String] = []
+    /// Worker processes that probe the files (answering ``IsolatedProbe``), so that a decoder crash or hang costs
+    /// one file; nil probes in this process (faster to start, but a crashing decoder ends the import).
+    public var isolation: WorkerPool?
 
     /// Creates options for `paths`.
     public init(paths: [String]) { self.paths = paths }
@@ -111,6 +115,9 @@ public struct Importer {
     /// Probes a batch on all worker threads.
     private func probe(_ batch: [ImportCandidate]) -> [(outcome: ProbeOutcome, sha256: String?)] {
         let decode = options.decodePixels
+        if let pool = options.isolation {
+            return ParallelMap.map(batch, threads: options.threads) { IsolatedProbe.probe($0, decodePixels: decode, pool: pool) }
+        }
         return ParallelMap.map(batch, threads: options.threads) { FileProbe.probe($0, decodePixels: decode) }
     }
 

@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 /// One image of a dataset: where it is, its label and masks, and what identifies its content.
-public struct DatasetEntry: Sendable, Equatable {
+public struct DatasetEntry: Sendable, Equatable, Codable {
     public var imageId: Int64
     /// Absolute path of the image file.
     public var path: String

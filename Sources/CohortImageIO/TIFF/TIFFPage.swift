@@ -53,35 +53,56 @@ struct TIFFPage {
     }
 
     /// The page's samples in `[rows, columns, samples]` order, host (little-endian) byte order.
+    ///
+    /// Memory stays near the decoded image: the first strip or tile is decoded (its first MiB) before any
+    /// image-sized buffer exists, so a damaged header that declares a huge image costs an error, not gigabytes;
+    /// strips decode straight into the image when its samples are whole bytes in one plane.
     func samples(_ handle: TIFFHandle) throws -> [UInt8] {
+        try probeFirstBlock(handle)
         let planes = planar == 2 ? samples : 1
         let perPlane = planar == 2 ? 1 : samples
+        let rowBytes = (width * perPlane * bitsPerSample + 7) / 8
+        if planes == 1 && bitsPerSample == format.byteCount * 8 && !tiled {
+            return try readStrips(handle, plane: 0, perPlane: perPlane)
+        }
         var out = [UInt8](repeating: 0, count: width * height * samples * format.byteCount)
         for plane in 0..<planes {
             let packed = try tiled ? readTiles(handle, plane: plane, perPlane: perPlane)
                                    : readStrips(handle, plane: plane, perPlane: perPlane)
-            let rowBytes = (width * perPlane * bitsPerSample + 7) / 8
             scatter(packed, rowBytes: rowBytes, perPlane: perPlane, plane: plane, into: &out)
         }
         return out
     }
 
+    /// Decodes up to 1 MiB of the first strip or tile, so that data that cannot produce it fails early.
+    private func probeFirstBlock(_ handle: TIFFHandle) throws {
+        let size = Int(tiled ? TIFFTileSize(handle.tiff) : TIFFStripSize(handle.tiff))
+        var probe = [UInt8](repeating: 0, count: Swift.max(1, Swift.min(size, 1 << 20)))
+        let count = probe.count
+        let got = probe.withUnsafeMutableBytes { raw in
+            tiled ? TIFFReadEncodedTile(handle.tiff, 0, raw.baseAddress, tmsize_t(count)) : TIFFReadEncodedStrip(handle.tiff, 0, raw.baseAddress, tmsize_t(count))
+        }
+        guard got >= 0 else {
+            throw ImageIOError(code: .decodeFailed, message: "the first \(tiled ? "tile" : "strip") cannot be decoded", path: handle.path,
+                               libraryMessage: handle.lastError)
+        }
+    }
+
     private func readStrips(_ handle: TIFFHandle, plane: Int, perPlane: Int) throws -> [UInt8] {
         let rowBytes = (width * perPlane * bitsPerSample + 7) / 8
-        let rowsPerStrip = Swift.min(handle.u32(TIFFTAG_ROWSPERSTRIP) ?? height, height)
+        let rowsPerStrip = Swift.max(1, Swift.min(handle.u32(TIFFTAG_ROWSPERSTRIP) ?? height, height))
         let stripsPerPlane = (height + rowsPerStrip - 1) / rowsPerStrip
         var packed = [UInt8](repeating: 0, count: rowBytes * height)
-        var strip = [UInt8](repeating: 0, count: Swift.max(Int(TIFFStripSize(handle.tiff)), rowBytes * rowsPerStrip))
-        for s in 0..<stripsPerPlane {
-            let index = UInt32(plane * stripsPerPlane + s)
-            let got = strip.withUnsafeMutableBytes { TIFFReadEncodedStrip(handle.tiff, index, $0.baseAddress, -1) }
-            guard got >= 0 else {
-                throw ImageIOError(code: .decodeFailed, message: "strip \(index) cannot be decoded", path: handle.path,
-                                   libraryMessage: handle.lastError)
+        try packed.withUnsafeMutableBytes { target in
+            for s in 0..<stripsPerPlane {
+                let index = UInt32(plane * stripsPerPlane + s)
+                let start = s * rowsPerStrip * rowBytes
+                let got = TIFFReadEncodedStrip(handle.tiff, index, target.baseAddress! + start, tmsize_t(Swift.min(rowsPerStrip * rowBytes, target.count - start)))
+                guard got >= 0 else {
+                    throw ImageIOError(code: .decodeFailed, message: "strip \(index) cannot be decoded", path: handle.path,
+                                       libraryMessage: handle.lastError)
+                }
             }
-            let start = s * rowsPerStrip * rowBytes
-            let n = Swift.min(Int(got), packed.count - start)
-            if n > 0 { packed.replaceSubrange(start..<(start + n), with: strip[0..<n]) }
         }
         return packed
     }

@@ -13,7 +13,8 @@ struct Import: ParsableCommand {
             nothing; a file whose content changed is updated and the change recorded. Unreadable files are \
             recorded as failures (`cohort failures`) and never stop the import; the exit status is then 3. \
             Images with identical pixels \
-            under different names are reported.
+            under different names are reported. Files are decoded in worker processes: a decoder that crashes or \
+            hangs on a file costs that file only (recorded as decoderCrashed or decoderTimeout).
 
             With --deidentify the catalog stores keyed pseudonyms instead of patient IDs and UIDs, shifted dates \
             and no names (DICOM PS3.15 Basic Profile); the original files are never modified. Keep the key file \
@@ -28,6 +29,7 @@ struct Import: ParsableCommand {
 
     @Argument(help: "Files or folders to import.") var paths: [String]
     @OptionGroup var catalog: CatalogOptions
+    @OptionGroup var isolation: IsolationOptions
     @Flag(help: "Store pseudonyms instead of identifiers (needs --key).") var deidentify = false
     @Option(help: ArgumentHelp("Secret key file for --deidentify (16+ random bytes).", valueName: "file")) var key: String?
     @Option(help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
@@ -57,6 +59,7 @@ struct Import: ParsableCommand {
         options.verifyUnchanged = verify
         options.decodePixels = !headersOnly
         options.arguments = CommandLine.arguments
+        options.isolation = try isolation.pool()
         let progress = ProgressReporter(label: "import")
         let summary = try Importer(catalog: catalog, options: options).run { p in
             if !quiet { progress.update(done: p.filesDone, total: p.filesTotal, bytes: p.bytesDone, elapsed: p.elapsedSeconds) }

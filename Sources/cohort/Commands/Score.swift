@@ -13,7 +13,8 @@ struct Score: ParsableCommand {
         discussion: """
             Either a folder (no catalog needed; DICOM, PNG and TIFF found by content) or a catalog split partition \
             (--split, --partition; predictions are also stored in the catalog). Preprocessing is the one recorded in \
-            the checkpoint. Unreadable files are listed in OUT.failures.csv and skipped. With --shard I/N only every \
+            the checkpoint. Unreadable files are listed in OUT.failures.csv and skipped; images are decoded in worker \
+            processes, so a decoder that crashes or hangs on one file costs that file only. With --shard I/N only every \
             N-th image from the I-th is scored; without it the shard comes from Slurm (SLURM_ARRAY_TASK_ID and \
             SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX and COHORT_SHARD_COUNT). \
             `cohort merge` joins shard outputs.
@@ -37,6 +38,7 @@ struct Score: ParsableCommand {
     @Option(help: ArgumentHelp("Name of the scoring run in the catalog (default: TRAINING-RUN/PARTITION); `cohort evaluate --run NAME` reads it.", valueName: "name"))
     var name: String?
     @Flag(help: "No progress output.") var quiet = false
+    @OptionGroup var isolation: IsolationOptions
 
     /// What the catalog records about this scoring run: checkpoint and its SHA-256, the training run, classes, options.
     func configurationJSON(_ scorer: Scorer) throws -> String {
@@ -52,6 +54,7 @@ struct Score: ParsableCommand {
         guard ["max", "mean"].contains(aggregate) else { throw ValidationError("--aggregate is max or mean") }
         let (index, count) = try ShardSpec.resolve(shard)  // a bad shard is refused before any work
         let scorer = try Scorer(checkpoint: checkpoint)
+        let pool = try isolation.pool()
         var entries: [DatasetEntry]
         var labels: [String] = []
         var store: (Catalog, Int64)?
@@ -65,14 +68,14 @@ struct Score: ParsableCommand {
                                                      model: scorer.metadata["architecture"], seed: nil, inputHash: nil, folder: nil)
             store = (c, run)
         } else {
-            entries = Scorer.entries(folder: folder!)
+            entries = Scorer.entries(folder: folder!, isolation: pool)
         }
         entries = Scorer.shard(entries, index: index, count: count)
         let outFolder = (out as NSString).deletingLastPathComponent
         if !outFolder.isEmpty { try FileManager.default.createDirectory(atPath: outFolder, withIntermediateDirectories: true) }
         let bar = ProgressReporter(label: "score")
         let start = Date()
-        let (scored, failures) = scorer.score(entries, batchSize: batchSize, flipAugmentation: tta) { done, total in
+        let (scored, failures) = scorer.score(entries, batchSize: batchSize, flipAugmentation: tta, isolation: pool) { done, total in
             if !quiet { bar.update(done: done, total: total, elapsed: Date().timeIntervalSince(start)) }
         }
         bar.finish()
