@@ -28,6 +28,71 @@ DcmPixelSequence *encapsulatedSequence(CDCMFile *file) {
     return sequence;
 }
 
+// What scanning the first JPEG fragment for its frame header found.
+struct JPEGFrameScan {
+    bool loops = false;          // DCMTK's own scan would never end (see below)
+    unsigned height = 0, width = 0;  // from the start-of-frame segment; 0 when none was reached
+};
+
+// Walks the first JPEG fragment the way DCMTK's dcmjpeg scans it for the sample precision (marker by marker
+// until a start-of-frame). DCMTK 3.6.7 does not advance past a TEM marker (0xFF01), so a damaged stream holding
+// one there hangs its decoder: that is reported as `loops`. Segment markers advance by their 16-bit length plus
+// two, RSTn/SOI/EOI and reserved markers by two, fill bytes by one; anything else ends the walk.
+JPEGFrameScan scanJPEGFrame(const Uint8 *data, Uint32 length) {
+    JPEGFrameScan scan;
+    Uint32 offset = 0;
+    while (data != nullptr && offset + 4 < length) {
+        unsigned marker = (unsigned(data[offset]) << 8) | data[offset + 1];
+        unsigned segment = (unsigned(data[offset + 2]) << 8) | data[offset + 3];
+        bool frameStart = marker >= 0xFFC0 && marker <= 0xFFCF && marker != 0xFFC4 && marker != 0xFFC8 && marker != 0xFFCC;
+        if (frameStart) {
+            // SOFn: length, precision, lines (height), samples per line (width), components (ITU-T T.81 B.2.2).
+            if (offset + 9 <= length) {
+                scan.height = (unsigned(data[offset + 5]) << 8) | data[offset + 6];
+                scan.width = (unsigned(data[offset + 7]) << 8) | data[offset + 8];
+            }
+            return scan;
+        }
+        if (marker == 0xFF01) {
+            scan.loops = true;
+            return scan;
+        }
+        if (marker == 0xFFC4 || marker == 0xFFC8 || marker == 0xFFCC || (marker >= 0xFFDA && marker <= 0xFFFE)) {
+            offset += segment + 2;
+        } else if ((marker >= 0xFFD0 && marker <= 0xFFD9) || (marker >= 0xFF03 && marker <= 0xFFBF)) {
+            offset += 2;
+        } else if (marker == 0xFFFF) {
+            offset += 1;
+        } else {
+            return scan;
+        }
+    }
+    return scan;
+}
+
+// Checks a JPEG-compressed dataset (a dcmjpeg syntax) before DCMTK decodes it: its first fragment must not hang
+// DCMTK's scan, and its frame size must be the one Rows and Columns declare (DCMTK would otherwise allocate the
+// declared size and leave what the stream does not cover zero). Returns a message, or nullptr when fine.
+const char *jpegFragmentProblem(CDCMFile *file) {
+    DcmDataset *dataset = file->format.getDataset();
+    E_TransferSyntax xfer = dataset->getOriginalXfer();
+    if (xfer == EXS_Unknown || DcmXfer(xfer).getJPEGProcess8Bit() == 0) return nullptr;
+    DcmPixelSequence *sequence = encapsulatedSequence(file);
+    DcmPixelItem *item = nullptr;
+    Uint8 *data = nullptr;
+    if (sequence == nullptr || sequence->getItem(item, 1).bad() || item == nullptr) return nullptr;
+    if (item->getUint8Array(data).bad() || data == nullptr) return nullptr;
+    JPEGFrameScan scan = scanJPEGFrame(data, item->getLength());
+    if (scan.loops) return "the JPEG stream has a TEM marker (FF01) before its frame header, on which DCMTK's decoder would never finish";
+    Uint16 rows = 0, columns = 0;
+    dataset->findAndGetUint16(DCM_Rows, rows);
+    dataset->findAndGetUint16(DCM_Columns, columns);
+    if (scan.height != 0 && scan.width != 0 && (scan.height != rows || scan.width != columns)) {
+        return "the JPEG frame's size differs from Rows and Columns in the DICOM header";
+    }
+    return nullptr;
+}
+
 }  // namespace
 
 extern "C" CDCMStatus cdcm_pixel_layout(CDCMFile *file, uint32_t *tag, int *encapsulated, size_t *fragments,
@@ -48,6 +113,10 @@ extern "C" CDCMStatus cdcm_pixel_layout(CDCMFile *file, uint32_t *tag, int *enca
 extern "C" CDCMStatus cdcm_decompress(CDCMFile *file, char *message, size_t capacity) {
     try {
         DcmDataset *dataset = file->format.getDataset();
+        if (const char *problem = jpegFragmentProblem(file)) {
+            cdcm::copyMessage(problem, message, capacity);
+            return CDCM_DECODE_FAILED;
+        }
         OFCondition status = dataset->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
         if (status.bad()) {
             cdcm::copyMessage(status.text(), message, capacity);

@@ -32,10 +32,11 @@ final class FuzzingTests: XCTestCase {
     }
 
     /// Inputs on which fuzzing once found a crash (rebuilt from our own fixtures by fixtures/generate.sh), read in
-    /// this process: a regression crashes the test run itself.
+    /// this process: a regression crashes the test run itself. Former hangs (`hang_*`) are read under a time limit
+    /// by RobustnessTests instead, so that a regression cannot stall the test run.
     func testEveryFuzzRegressionInputIsRejectedOrDecodedWithoutCrashing() throws {
         let folder = TestPaths.fixture("fuzz")
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted().filter { !$0.hasPrefix("hang_") }
         XCTAssertFalse(names.isEmpty)
         for name in names {
             let outcome = FuzzTarget.exercise(path: folder + "/" + name)

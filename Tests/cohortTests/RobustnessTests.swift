@@ -26,6 +26,20 @@ final class RobustnessTests: XCTestCase {
         XCTAssertTrue(inProcess.out.contains("11 added"), inProcess.out)
     }
 
+    /// Every input on which fuzzing found a crash or a hang, imported with decoders in workers under a time limit:
+    /// each must be a clean rejection (or a decode), never a crashed or stopped worker.
+    func testEveryFuzzRegressionInputFailsCleanlyInsideTheTimeLimit() throws {
+        let folder = try TemporaryFolder()
+        let catalog = folder.file("c.sqlite")
+        let result = try runCohort(["import", TestPaths.fixture("fuzz"), "--catalog", catalog, "--decode-timeout", "20", "--quiet"])
+        XCTAssertTrue([0, 3].contains(result.status), result.err)
+        let failures = try runCohort(["failures", "--catalog", catalog]).out
+        let count = try FileManager.default.contentsOfDirectory(atPath: TestPaths.fixture("fuzz")).count
+        XCTAssertTrue(result.out.contains("\(count) files:"), result.out)
+        XCTAssertFalse(failures.contains("decoderCrashed") || failures.contains("decoderTimeout"), failures)
+        XCTAssertTrue(failures.contains("hang_jpeg_TEM_marker_before_frame_header.dcm\tdecodeFailed"), failures)
+    }
+
     func testAShortFuzzCampaignOverTheFixturesFindsNothing() throws {
         let folder = try TemporaryFolder()
         let result = try runCohort(["fuzz", TestPaths.fixture("dicom"), TestPaths.fixture("png"), TestPaths.fixture("tiff"),
