@@ -39,7 +39,9 @@ let package = Package(
         .target(name: "CCohortKernels"),
         .target(name: "CohortCore", dependencies: ["CCohortKernels"]),
         // Worker processes that run decoders which might crash or hang, so a bad file costs one request.
-        .target(name: "CohortIsolation"),
+        // A worker's crash handler (C): reports the signal and the libraries on the crashing stack.
+        .target(name: "CCrashReport"),
+        .target(name: "CohortIsolation", dependencies: ["CCrashReport"]),
         // Mutation fuzzing of the readers, run in isolated workers (`cohort fuzz`).
         .target(name: "CohortFuzzing", dependencies: ["CohortCore", "CohortImageIO", "CohortIsolation"]),
         .target(

@@ -34,6 +34,13 @@ public struct FuzzFinding: Sendable {
     public var detail: String
     /// The saved input.
     public var path: String
+
+    /// The innermost library on a crashed worker's stack ("libopenjp2.so.7", "cohort"), from its crash report.
+    /// It says where the process died, not whose fault it was: a misused library dies inside itself.
+    public static func place(of description: String) -> String {
+        guard let range = description.range(of: " in ") else { return "unknown" }
+        return String(description[range.upperBound...].prefix { $0 != " " })
+    }
 }
 
 /// What a campaign did.
@@ -42,6 +49,8 @@ public struct FuzzReport: Sendable {
     /// Inputs by outcome (`decoded`, `rejected:<code>`, `ignored`, `crash`, `hang`).
     public var outcomes: [String: Int] = [:]
     public var findings: [FuzzFinding] = []
+    /// Crashes by the innermost library on the crashing stack (see ``FuzzFinding/place(of:)``).
+    public var crashPlaces: [String: Int] = [:]
     /// Slowest input that was not a hang, in seconds.
     public var slowestSeconds = 0.0
     /// Largest worker resident memory seen, and the median over the first and the last tenth of inputs (bytes).
@@ -112,6 +121,7 @@ public struct FuzzCampaign {
             state.add(outcome: outcome, seconds: elapsed, resident: result?.residentBytes ?? 0)
         case .crashed(let how):
             state.add(finding: save(bytes, kind: "crash", detail: how))
+            state.count(crashPlace: FuzzFinding.place(of: how))
         case .timedOut(let limit):
             state.add(finding: save(bytes, kind: "hang", detail: String(format: "no answer within %.1f s, twice (the second time alone)", limit)))
         }
@@ -160,6 +170,10 @@ private final class CampaignState: @unchecked Sendable {
             report.peakResidentBytes = max(report.peakResidentBytes, resident)
             residents.append(resident)
         }
+    }
+
+    func count(crashPlace: String) {
+        lock.withLock { report.crashPlaces[crashPlace, default: 0] += 1 }
     }
 
     func add(finding: FuzzFinding) {

@@ -1,3 +1,4 @@
+import CCrashReport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,6 +22,8 @@ struct FrameChannel {
         case timedOut
         /// The length prefix was absurd.
         case malformed(Int)
+        /// The peer's crash handler's last words (see CCrashReport): the signal and the libraries on its stack.
+        case crashReport(String)
     }
 
     /// Sends one frame; false when the peer is gone.
@@ -50,11 +53,13 @@ struct FrameChannel {
         case .frame: break
         case let other: return other
         }
-        let length = Int(header[0]) | Int(header[1]) << 8 | Int(header[2]) << 16 | Int(header[3]) << 24
-        guard length <= Self.maximumFrameBytes else { return .malformed(length) }
+        var length = Int(header[0]) | Int(header[1]) << 8 | Int(header[2]) << 16 | Int(header[3]) << 24
+        let isCrashReport = length & Int(CCRASH_REPORT_FLAG) != 0
+        length &= ~Int(CCRASH_REPORT_FLAG)
+        guard length <= Self.maximumFrameBytes, !isCrashReport || length <= 4096 else { return .malformed(length) }
         var payload = [UInt8](repeating: 0, count: length)
         switch readExactly(&payload, deadline: deadline) {
-        case .frame: return .frame(payload)
+        case .frame: return isCrashReport ? .crashReport(String(decoding: payload, as: UTF8.self)) : .frame(payload)
         case let other: return other
         }
     }

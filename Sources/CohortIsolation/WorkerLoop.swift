@@ -1,3 +1,4 @@
+import CCrashReport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -8,7 +9,8 @@ public enum WorkerLoop {
     /// Serves requests on stdin/stdout (the socket the pool gave); returns when the pool closes it.
     ///
     /// Standard input and output are first moved off the socket and pointed at /dev/null, so that nothing the
-    /// handler or a C library prints can corrupt the frames.
+    /// handler or a C library prints can corrupt the frames. A fatal signal sends a crash report (CCrashReport)
+    /// before the process dies, so the pool can say in which library it died.
     public static func serve(_ handle: ([UInt8]) -> [UInt8]) {
         let socket = dup(0)
         let devNull = open("/dev/null", O_RDWR)
@@ -18,6 +20,7 @@ public enum WorkerLoop {
             close(devNull)
         }
         let channel = FrameChannel(descriptor: socket)
+        _ = ccrash_install(socket)
         guard channel.send(WorkerProcess.greeting) else { return }
         while case .frame(let request) = channel.receive(deadline: nil) {
             guard channel.send(handle(request)) else { return }

@@ -55,6 +55,10 @@ final class WorkerProcess {
         switch channel.receive(deadline: deadline) {
         case .frame(let reply): return .reply(reply)
         case .closed: return .crashed(description: terminationDescription())
+        case .crashReport(let words):
+            // "SIGABRT in libdcmtkcharls.so.17 < ...": the library part names where it died.
+            let place = words.range(of: " in ").map { String(words[$0.lowerBound...]) } ?? ""
+            return .crashed(description: terminationDescription() + place)
         case .timedOut:
             stop()
             return .timedOut(seconds: timeoutSeconds ?? 0)

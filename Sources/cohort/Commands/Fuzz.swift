@@ -63,6 +63,9 @@ struct Fuzz: ParsableCommand {
         print(String(format: "  slowest input %.3f s; worker memory: peak %.0f MB, median %.0f MB in the first tenth, %.0f MB in the last",
                      report.slowestSeconds, Double(report.peakResidentBytes) / 1e6, Double(report.earlyResidentBytes) / 1e6,
                      Double(report.lateResidentBytes) / 1e6))
+        if !report.crashPlaces.isEmpty {
+            print("  crashes by the library they died in: " + report.crashPlaces.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
         for finding in report.findings { print("  \(finding.kind): \(finding.path) (\(finding.detail))") }
         let grew = report.lateResidentBytes - report.earlyResidentBytes > maxGrowthMb << 20
         if grew { print("  memory grew by more than \(maxGrowthMb) MiB: a leak?") }
