@@ -16,13 +16,20 @@ public final class WorkerPool: @unchecked Sendable {
     private var idle: [WorkerProcess] = []
     private var crashes = 0, timeouts = 0, started = 0
 
-    /// Starts one worker at once, so that a worker that cannot start is an error here rather than on every request.
-    public init(executable: String, arguments: [String], timeoutSeconds: Double? = nil) throws {
+    /// Starts `size` workers at once (they start in parallel; more are started later if more callers come), so
+    /// that a worker that cannot start is an error here rather than on every request.
+    public init(executable: String, arguments: [String], timeoutSeconds: Double? = nil, size: Int = 1) throws {
         self.executable = executable
         self.arguments = arguments
         self.timeoutSeconds = timeoutSeconds
-        idle.append(try spawn())
+        let workers = try (0..<max(size, 1)).map { _ in try WorkerProcess(executable: executable, arguments: arguments) }
+        for worker in workers { try worker.awaitGreeting(seconds: Self.startupSeconds) }
+        idle = workers
+        started = workers.count
     }
+
+    /// How long a worker may take to start and greet.
+    static let startupSeconds = 60.0
 
     deinit {
         for worker in idle { worker.finish() }
@@ -78,7 +85,8 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     private func spawn() throws -> WorkerProcess {
-        let worker = try WorkerProcess(executable: executable, arguments: arguments, startupSeconds: 60)
+        let worker = try WorkerProcess(executable: executable, arguments: arguments)
+        try worker.awaitGreeting(seconds: Self.startupSeconds)
         lock.lock()
         started += 1
         lock.unlock()

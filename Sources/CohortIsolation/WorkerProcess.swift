@@ -13,8 +13,8 @@ final class WorkerProcess {
     /// The greeting a worker sends once it is ready (``WorkerLoop`` sends it).
     static let greeting = Array("cohort-worker/1".utf8)
 
-    /// Starts `executable` with `arguments` and waits up to `startupSeconds` for its greeting.
-    init(executable: String, arguments: [String], startupSeconds: Double) throws {
+    /// Starts `executable` with `arguments`; ``awaitGreeting(seconds:)`` must succeed before the first call.
+    init(executable: String, arguments: [String]) throws {
         var sockets: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &sockets) == 0 else {
             throw IsolationError(code: .cannotStart, message: "cannot create a socket pair for a worker process (errno \(errno))")
@@ -37,12 +37,19 @@ final class WorkerProcess {
         }
         pid = child
         channel = FrameChannel(descriptor: sockets[0])
-        let deadline = FrameChannel.monotonicNanoseconds() + UInt64(startupSeconds * 1e9)
+        description = ([executable] + arguments).joined(separator: " ")
+    }
+
+    /// The command line, for messages.
+    private let description: String
+
+    /// Waits up to `seconds` for the worker's greeting (so several workers can start at once, then be awaited).
+    func awaitGreeting(seconds: Double) throws {
+        let deadline = FrameChannel.monotonicNanoseconds() + UInt64(seconds * 1e9)
         guard case .frame(let hello) = channel.receive(deadline: deadline), hello == Self.greeting else {
             stop()
             throw IsolationError(code: .cannotStart,
-                                 message: "the worker process \(executable) \(arguments.joined(separator: " ")) did not start; " +
-                                          "is it a cohort binary of the same version?")
+                                 message: "the worker process \(description) did not start; is it a cohort binary of the same version?")
         }
     }
 

@@ -116,7 +116,7 @@ public struct Importer {
     private func probe(_ batch: [ImportCandidate]) -> [(outcome: ProbeOutcome, sha256: String?)] {
         let decode = options.decodePixels
         if let pool = options.isolation {
-            return ParallelMap.map(batch, threads: options.threads) { IsolatedProbe.probe($0, decodePixels: decode, pool: pool) }
+            return IsolatedProbe.probe(batch, decodePixels: decode, pool: pool, threads: options.threads)
         }
         return ParallelMap.map(batch, threads: options.threads) { FileProbe.probe($0, decodePixels: decode) }
     }

@@ -1,3 +1,4 @@
+import CohortCore
 import CohortIsolation
 import Foundation
 
@@ -9,8 +10,11 @@ public enum IsolatedProbe {
     /// The request kind of a probe.
     public static let kind: UInt8 = 0x50  // "P"
 
+    /// Files per request: one round trip serves several small files; a crash is then retried file by file.
+    static let chunkSize = 8
+
     struct Request: Codable {
-        var path: String
+        var paths: [String]
         var decodePixels: Bool
     }
 
@@ -19,33 +23,50 @@ public enum IsolatedProbe {
         var sha256: String?
     }
 
-    /// Answers a probe request inside a worker.
+    /// Answers a probe request inside a worker: one reply per path, in order.
     public static func handle(_ body: [UInt8]) -> [UInt8] {
-        let reply: Reply
-        if let request = try? JSONDecoder().decode(Request.self, from: Data(body)) {
-            let candidate = ImportScan.candidate(root: (request.path as NSString).deletingLastPathComponent,
-                                                 relative: (request.path as NSString).lastPathComponent)
-            if let candidate {
-                let (outcome, sha256) = FileProbe.probe(candidate, decodePixels: request.decodePixels)
-                reply = Reply(outcome: outcome, sha256: sha256)
-            } else {
-                reply = Reply(outcome: .failed(code: "cannotOpen", message: "the file vanished or is not a regular file"), sha256: nil)
-            }
-        } else {
-            reply = Reply(outcome: .failed(code: "internal", message: "the worker received a malformed probe request"), sha256: nil)
+        guard let request = try? JSONDecoder().decode(Request.self, from: Data(body)) else {
+            return Array((try? JSONEncoder().encode([Reply]())) ?? Data())
         }
-        return Array((try? JSONEncoder().encode(reply)) ?? Data())
+        let replies = request.paths.map { path -> Reply in
+            guard let candidate = ImportScan.candidate(root: (path as NSString).deletingLastPathComponent,
+                                                       relative: (path as NSString).lastPathComponent) else {
+                return Reply(outcome: .failed(code: "cannotOpen", message: "the file vanished or is not a regular file"), sha256: nil)
+            }
+            let (outcome, sha256) = FileProbe.probe(candidate, decodePixels: request.decodePixels)
+            return Reply(outcome: outcome, sha256: sha256)
+        }
+        return Array((try? JSONEncoder().encode(replies)) ?? Data())
+    }
+
+    /// Probes `batch` in the workers of `pool` on `threads` threads, a chunk of files per request.
+    static func probe(_ batch: [ImportCandidate], decodePixels: Bool, pool: WorkerPool, threads: Int) -> [(outcome: ProbeOutcome, sha256: String?)] {
+        let chunks = stride(from: 0, to: batch.count, by: chunkSize).map { Array(batch[$0..<min($0 + chunkSize, batch.count)]) }
+        return ParallelMap.map(chunks, threads: threads) { probe($0, decodePixels: decodePixels, pool: pool) }.flatMap { $0 }
+    }
+
+    /// Probes `chunk` in one request; when the worker crashes or hangs, each file again on its own, so that only
+    /// the file responsible is blamed.
+    static func probe(_ chunk: [ImportCandidate], decodePixels: Bool, pool: WorkerPool) -> [(outcome: ProbeOutcome, sha256: String?)] {
+        guard chunk.count > 1 else { return [probe(chunk[0], decodePixels: decodePixels, pool: pool)] }
+        let request = Request(paths: chunk.map(\.absolutePath), decodePixels: decodePixels)
+        if let body = try? JSONEncoder().encode(request),
+           case .reply(let bytes) = pool.call(WorkerRequest(kind: kind, body: Array(body)).bytes),
+           let replies = try? JSONDecoder().decode([Reply].self, from: Data(bytes)), replies.count == chunk.count {
+            return replies.map { ($0.outcome, $0.sha256) }
+        }
+        return chunk.map { probe($0, decodePixels: decodePixels, pool: pool) }
     }
 
     /// Probes `candidate` in a worker of `pool`.
     static func probe(_ candidate: ImportCandidate, decodePixels: Bool, pool: WorkerPool) -> (outcome: ProbeOutcome, sha256: String?) {
-        let request = Request(path: candidate.absolutePath, decodePixels: decodePixels)
+        let request = Request(paths: [candidate.absolutePath], decodePixels: decodePixels)
         guard let body = try? JSONEncoder().encode(request) else {
             return (.failed(code: "internal", message: "cannot encode the probe request"), nil)
         }
         switch pool.call(WorkerRequest(kind: kind, body: Array(body)).bytes) {
         case .reply(let bytes):
-            guard let reply = try? JSONDecoder().decode(Reply.self, from: Data(bytes)) else {
+            guard let reply = try? JSONDecoder().decode([Reply].self, from: Data(bytes)).first else {
                 return (.failed(code: "internal", message: "the decoder worker sent an unreadable reply"), nil)
             }
             return (reply.outcome, reply.sha256)

@@ -52,7 +52,7 @@ struct Fuzz: ParsableCommand {
                                     scratchFolder: NSTemporaryDirectory() + "cohort-fuzz-\(getpid())")
         (settings.maximumInputs, settings.seed, settings.hangSeconds, settings.threads) = (inputs, seed, hangSeconds, threads)
         let pool = try WorkerPool(executable: WorkerPool.currentExecutable,
-                                  arguments: ["worker", "--memory-limit-mb", String(memoryLimitMb)])
+                                  arguments: ["worker", "--memory-limit-mb", String(memoryLimitMb)], size: threads)
         print("fuzz: \(files.count) seed file(s), \(String(format: "%.1f", Double(seedBytes.map(\.count).reduce(0, +)) / 1e6)) MB; " +
               "\(threads) worker(s), hang limit \(hangSeconds) s, memory limit \(memoryLimitMb) MiB")
         let report = try FuzzCampaign(settings: settings, pool: pool).run { r in

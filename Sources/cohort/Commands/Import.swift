@@ -59,7 +59,7 @@ struct Import: ParsableCommand {
         options.verifyUnchanged = verify
         options.decodePixels = !headersOnly
         options.arguments = CommandLine.arguments
-        options.isolation = try isolation.pool()
+        options.isolation = try isolation.pool(threads: threads)
         let progress = ProgressReporter(label: "import")
         let summary = try Importer(catalog: catalog, options: options).run { p in
             if !quiet { progress.update(done: p.filesDone, total: p.filesTotal, bytes: p.bytesDone, elapsed: p.elapsedSeconds) }

@@ -54,7 +54,7 @@ struct Score: ParsableCommand {
         guard ["max", "mean"].contains(aggregate) else { throw ValidationError("--aggregate is max or mean") }
         let (index, count) = try ShardSpec.resolve(shard)  // a bad shard is refused before any work
         let scorer = try Scorer(checkpoint: checkpoint)
-        let pool = try isolation.pool()
+        let pool = try isolation.pool(threads: ProcessInfo.processInfo.activeProcessorCount)
         var entries: [DatasetEntry]
         var labels: [String] = []
         var store: (Catalog, Int64)?
