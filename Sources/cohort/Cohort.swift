@@ -15,6 +15,11 @@ struct Cohort: ParsableCommand {
 
     static func main() {
         ProcessTuning.apply()
+        // Workers start once per thread for every import and scoring run: skip parsing the whole command tree.
+        if CommandLine.arguments.dropFirst().first == "worker", let worker = WorkerServer.fromArguments(Array(CommandLine.arguments.dropFirst(2))) {
+            worker.serve()
+            return
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

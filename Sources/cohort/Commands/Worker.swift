@@ -15,7 +15,35 @@ struct Worker: ParsableCommand {
     @Option(help: "Abort on any request that names a file containing this text (tests of crash isolation).") var crashOn: String?
     @Option(help: "Cap this process's data segment at this many MiB (allocations past it fail).") var memoryLimitMb: Int?
 
-    func run() throws {
+    func run() throws { WorkerServer(crashOn: crashOn, memoryLimitMb: memoryLimitMb).serve() }
+}
+
+/// The worker's loop and settings, startable without ArgumentParser (workers start once per thread of every
+/// import and scoring run, and parsing the whole command tree is a fifth of a worker's start-up).
+struct WorkerServer {
+    var crashOn: String?
+    var memoryLimitMb: Int?
+
+    /// The settings from `cohort worker`'s arguments, or nil when they are not exactly its two options (the
+    /// parser then explains the mistake).
+    static func fromArguments(_ arguments: [String]) -> WorkerServer? {
+        var server = WorkerServer()
+        var rest = arguments[...]
+        while let name = rest.popFirst() {
+            guard let value = rest.popFirst() else { return nil }
+            switch name {
+            case "--crash-on": server.crashOn = value
+            case "--memory-limit-mb":
+                guard let limit = Int(value) else { return nil }
+                server.memoryLimitMb = limit
+            default: return nil
+            }
+        }
+        return server
+    }
+
+    /// Answers requests until the parent closes the socket.
+    func serve() {
         if let limit = memoryLimitMb {
             var bound = rlimit(rlim_cur: rlim_t(limit) << 20, rlim_max: rlim_t(limit) << 20)
             _ = setrlimit(__rlimit_resource_t(RLIMIT_DATA.rawValue), &bound)
