@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "CohortFuzzing", dependencies: ["CohortCore", "CohortImageIO", "CohortIsolation"]),
         .target(
             name: "CohortImageIO",
-            dependencies: ["CohortCore", "CDCMTKShim", "COpenJPEG", "CPNG", "CTIFF"]
+            dependencies: ["CohortCore", "CCohortKernels", "CDCMTKShim", "COpenJPEG", "CPNG", "CTIFF"]
         ),
         .target(
             name: "CohortCatalog",

@@ -12,7 +12,6 @@ final class DicomConformanceTests: XCTestCase {
     static let lossyTolerance = 0.02
     /// Files pydicom decodes that we knowingly do not, with the reason (reported in the issue note).
     static let knownGaps: [String: String] = [
-        "pydicom-data/JLSL_08_07_0_1F.dcm": "DCMTK 3.6.7's CharLS rejects this 7-bit JPEG-LS stream",
         "pydicom-wheel-3.0.2/SC_rgb_jpeg.dcm": "DCMTK stops parsing at a malformed trailing element that pydicom skips",
     ]
 

@@ -26,6 +26,16 @@ int ccohort_sha256_accelerated(void);
 /** Number of `width`-byte samples (1, 2, 4 or 8 bytes) among `count` that are not all-zero bytes. */
 size_t ccohort_count_nonzero(const uint8_t *data, size_t count, int width);
 
+/** Results of ccohort_jpegls_decode. */
+enum { CCOHORT_JPEGLS_OK = 0, CCOHORT_JPEGLS_UNSUPPORTED = 1, CCOHORT_JPEGLS_CORRUPT = 2 };
+
+/** Decodes one JPEG-LS image (ITU-T T.87): one component, or several in separate scans; lossless or near-lossless;
+ *  2-16 bits. Samples go to `out` (`capacity` values) pixel by pixel, components interleaved, as read (no sign
+ *  handling). UNSUPPORTED means another decoder may succeed (interleaved scans, mapping tables, point transforms);
+ *  CORRUPT means the stream is damaged. Never reads outside `data[0..<size]`. */
+int ccohort_jpegls_decode(const uint8_t *data, size_t size, uint16_t *out, size_t capacity, int *width, int *height,
+                          int *components, int *precision, char *message, size_t messageCapacity);
+
 #ifdef __cplusplus
 }
 #endif

@@ -59,6 +59,12 @@ struct DicomPixelDecoder {
             let converted = try YBRConversion.toRGB(pixels, photometric: attributes.photometricInFile, path: file.path)
             return (converted, attributes.decodedPhotometric)
         }
+        if layout.encapsulated, let syntax = attributes.transferSyntax, JPEGLSFrameDecoder.syntaxes.contains(syntax),
+           layout.fragments == attributes.frames,
+           let pixels = try JPEGLSFrameDecoder(file: file, attributes: attributes, format: format).decode() {
+            let converted = try YBRConversion.toRGB(pixels, photometric: attributes.photometricInFile, path: file.path)
+            return (converted, attributes.decodedPhotometric)
+        }
         if layout.encapsulated { try file.decompress() }
         let photometricNow = file.string([.photometricInterpretation])?.uppercased() ?? attributes.photometricInFile
         let planarNow = file.int(.planarConfiguration) ?? attributes.planarConfiguration
