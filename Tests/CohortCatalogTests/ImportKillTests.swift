@@ -50,14 +50,19 @@ final class ImportKillTests: XCTestCase {
         let files = 1500
         let data = try manyFiles(folder, count: files)
         var generator = SeededGenerator(seed: 20261122)
+        // Kill moments scale with how long a whole import takes on this machine (it varies several-fold).
+        let started = Date()
+        let probe = try startImport(binary, data: data, catalog: folder.file("timing.sqlite"))
+        probe.waitUntilExit()
+        let whole = Date().timeIntervalSince(started)
         var kills = 0, rounds = 0, progress: [Int] = []
-        while kills < 20 && rounds < 12 {
+        while kills < 20 && rounds < 40 {
             rounds += 1
             let catalog = folder.file("c\(rounds).sqlite")
             var finished = false
             for _ in 0..<40 where !finished {
                 let process = try startImport(binary, data: data, catalog: catalog)
-                usleep(UInt32(50_000 + generator.next() % 400_000))
+                usleep(UInt32(whole * 1e6 * (0.05 + 0.8 * generator.nextUnit())))
                 let killed = process.isRunning
                 if killed { kill(process.processIdentifier, SIGKILL); kills += 1 }
                 process.waitUntilExit()
