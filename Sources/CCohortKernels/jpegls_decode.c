@@ -353,7 +353,8 @@ int ccohort_jpegls_decode(const uint8_t *data, size_t size, uint16_t *out, size_
             if (segment[2] != 0) { status = fail(message, messageCapacity, "JPEG-LS mapping tables", CCOHORT_JPEGLS_UNSUPPORTED); break; }
             int component = -1;
             for (int i = 0; i < *components; ++i) if (ids[i] == segment[1]) component = i;
-            int limitNear = ((maxval > 0 ? maxval : (1 << *precision) - 1) < 510 ? (maxval > 0 ? maxval : (1 << *precision) - 1) : 510) / 2;
+            int scanMaxval = maxval > 0 ? maxval : (1 << *precision) - 1;
+            int limitNear = (scanMaxval < 510 ? scanMaxval : 510) / 2;  // NEAR <= min(MAXVAL / 2, 255), T.87 C.2.3
             if (component < 0 || near > limitNear) { status = fail(message, messageCapacity, "a scan names an unknown component or an impossible NEAR", CCOHORT_JPEGLS_CORRUPT); break; }
             setUp(coder, *precision, near, maxval, t1, t2, t3, reset);
             if (tabulate(coder) != 0) { status = fail(message, messageCapacity, "out of memory", CCOHORT_JPEGLS_CORRUPT); break; }

@@ -76,31 +76,23 @@ final class WorkerProcess {
     }
 
     /// Kills the child (if it still runs) and reaps it.
-    func stop() {
-        guard !reaped else { return }
-        close(channel.descriptor)
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        reaped = true
-    }
+    func stop() { _ = reap(killing: true) }
 
     /// Closes the socket so the child's loop ends, then reaps it (it exits on its own).
-    func finish() {
-        guard !reaped else { return }
-        close(channel.descriptor)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        reaped = true
-    }
+    func finish() { _ = reap(killing: false) }
 
     /// How the child ended, once its socket closed: "killed by SIGSEGV", "exited with status 3".
-    private func terminationDescription() -> String {
+    private func terminationDescription() -> String { Self.describe(status: reap(killing: false)) }
+
+    /// Closes the socket, optionally kills the child, and waits for it once; the wait status (0 if already reaped).
+    private func reap(killing: Bool) -> Int32 {
+        guard !reaped else { return 0 }
         close(channel.descriptor)
+        if killing { kill(pid, SIGKILL) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         reaped = true
-        return Self.describe(status: status)
+        return status
     }
 
     /// A wait status in words (the `WIFSIGNALED`/`WEXITSTATUS` encoding of Linux).

@@ -45,37 +45,28 @@ public enum IsolatedProbe {
         return ParallelMap.map(chunks, threads: threads) { probe($0, decodePixels: decodePixels, pool: pool) }.flatMap { $0 }
     }
 
-    /// Probes `chunk` in one request; when the worker crashes or hangs, each file again on its own, so that only
-    /// the file responsible is blamed.
+    /// Probes `chunk` in one request; when the worker crashes or hangs on a chunk of several files, each again on
+    /// its own, so that only the file responsible is blamed.
     static func probe(_ chunk: [ImportCandidate], decodePixels: Bool, pool: WorkerPool) -> [(outcome: ProbeOutcome, sha256: String?)] {
-        guard chunk.count > 1 else { return [probe(chunk[0], decodePixels: decodePixels, pool: pool)] }
         let request = Request(paths: chunk.map(\.absolutePath), decodePixels: decodePixels)
-        if let body = try? JSONEncoder().encode(request),
-           case .reply(let bytes) = pool.call(WorkerRequest(kind: kind, body: Array(body)).bytes),
-           let replies = try? JSONDecoder().decode([Reply].self, from: Data(bytes)), replies.count == chunk.count {
+        guard let body = try? JSONEncoder().encode(request) else {
+            return chunk.map { _ in (.failed(code: "internal", message: "cannot encode the probe request"), nil) }
+        }
+        let reply = pool.call(WorkerRequest(kind: kind, body: Array(body)).bytes)
+        if case .reply(let bytes) = reply, let replies = try? JSONDecoder().decode([Reply].self, from: Data(bytes)),
+           replies.count == chunk.count {
             return replies.map { ($0.outcome, $0.sha256) }
         }
-        return chunk.map { probe($0, decodePixels: decodePixels, pool: pool) }
-    }
-
-    /// Probes `candidate` in a worker of `pool`.
-    static func probe(_ candidate: ImportCandidate, decodePixels: Bool, pool: WorkerPool) -> (outcome: ProbeOutcome, sha256: String?) {
-        let request = Request(paths: [candidate.absolutePath], decodePixels: decodePixels)
-        guard let body = try? JSONEncoder().encode(request) else {
-            return (.failed(code: "internal", message: "cannot encode the probe request"), nil)
-        }
-        switch pool.call(WorkerRequest(kind: kind, body: Array(body)).bytes) {
-        case .reply(let bytes):
-            guard let reply = try? JSONDecoder().decode([Reply].self, from: Data(bytes)).first else {
-                return (.failed(code: "internal", message: "the decoder worker sent an unreadable reply"), nil)
-            }
-            return (reply.outcome, reply.sha256)
+        if chunk.count > 1 { return chunk.flatMap { probe([$0], decodePixels: decodePixels, pool: pool) } }
+        switch reply {
+        case .reply:
+            return [(.failed(code: "internal", message: "the decoder worker sent an unreadable reply"), nil)]
         case .crashed(let how):
-            return (.failed(code: "decoderCrashed",
-                            message: "the decoder crashed on this file twice (worker \(how)); the file was skipped and the import went on"), nil)
+            return [(.failed(code: "decoderCrashed",
+                             message: "the decoder crashed on this file twice (worker \(how)); the file was skipped and the import went on"), nil)]
         case .timedOut(let seconds):
-            return (.failed(code: "decoderTimeout",
-                            message: String(format: "decoding took longer than %.0f s; the worker was stopped and the file skipped (raise --decode-timeout if it is just large)", seconds)), nil)
+            return [(.failed(code: "decoderTimeout",
+                             message: String(format: "decoding took longer than %.0f s; the worker was stopped and the file skipped (raise --decode-timeout if it is just large)", seconds)), nil)]
         }
     }
 }
