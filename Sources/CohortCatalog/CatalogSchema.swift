@@ -18,6 +18,9 @@ enum CatalogSchema {
         migrator.registerMigration("v3 training runs, per-epoch history and predictions") { db in
             try createRuns(db)
         }
+        migrator.registerMigration("v4 segmentation: per-epoch Dice and IoU, per-image mask results") { db in
+            try createSegmentation(db)
+        }
         return migrator
     }
 
@@ -58,6 +61,28 @@ enum CatalogSchema {
             t.belongsTo("image", onDelete: .cascade).notNull()
             t.column("label", .text)
             t.column("scores", .text).notNull()          // comma-separated class probabilities
+            t.primaryKey(["runId", "imageId"])
+        }
+    }
+
+    private static func createSegmentation(_ db: Database) throws {
+        try db.alter(table: "runEpoch") { t in
+            t.add(column: "dice", .double)
+            t.add(column: "iou", .double)
+        }
+        try db.create(table: "maskResult") { t in
+            t.belongsTo("run", onDelete: .cascade).notNull()
+            t.belongsTo("image", onDelete: .cascade).notNull()
+            t.column("maskPath", .text)                  // the predicted mask written, relative to the scoring output
+            t.column("predictedPixels", .integer).notNull()
+            t.column("referencePixels", .integer)        // NULL when the image has no reference mask in the catalog
+            t.column("dice", .double)
+            t.column("iou", .double)
+            t.column("sensitivity", .double)
+            t.column("precision", .double)
+            t.column("hd95", .double)
+            t.column("asd", .double)
+            t.column("distanceUnit", .text)              // mm | pixel
             t.primaryKey(["runId", "imageId"])
         }
     }

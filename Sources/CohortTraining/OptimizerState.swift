@@ -97,9 +97,9 @@ struct ResumeState {
 enum HistoryCSV {
     static func write(_ rows: [CohortCatalog.EpochRecord], to path: String) throws {
         func f(_ v: Double?) -> String { v.map { String(format: "%.6f", $0) } ?? "" }
-        var text = "epoch,phase,loss,accuracy,precision,recall,f1,auc,learning_rate,seconds\n"
+        var text = "epoch,phase,loss,accuracy,precision,recall,f1,auc,learning_rate,seconds,dice,iou\n"
         for r in rows {
-            text += "\(r.epoch),\(r.phase),\(f(r.loss)),\(f(r.accuracy)),\(f(r.precision)),\(f(r.recall)),\(f(r.f1)),\(f(r.auc)),\(f(r.learningRate)),\(f(r.seconds))\n"
+            text += "\(r.epoch),\(r.phase),\(f(r.loss)),\(f(r.accuracy)),\(f(r.precision)),\(f(r.recall)),\(f(r.f1)),\(f(r.auc)),\(f(r.learningRate)),\(f(r.seconds)),\(f(r.dice)),\(f(r.iou))\n"
         }
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }

@@ -43,26 +43,27 @@ public struct Scorer {
 
     /// Scores `entries` in batches of `batchSize`; returns scores in input order and the failures.
     /// With `isolation`, images are read and prepared in its worker processes (answering ``IsolatedSamples``), so a
-    /// decoder that crashes or hangs on one image costs that image only.
+    /// decoder that crashes or hangs on one image costs that image only. A segmentation checkpoint's image score is
+    /// derived from its lesion probability map (`maskScore`); each map, at the original image's size, is handed to
+    /// `onMask` as soon as it is computed (nothing accumulates), and an error there becomes that image's failure.
     public func score(_ entries: [DatasetEntry], batchSize: Int = 16, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                      flipAugmentation: Bool = false, isolation: WorkerPool? = nil, progress: (Int, Int) -> Void = { _, _ in }) -> (scored: [ScoredImage], failures: [(path: String, message: String)]) {
+                      flipAugmentation: Bool = false, isolation: WorkerPool? = nil, maskScore: MaskScore = .maximum,
+                      onMask: ((ScoredImage, PredictedMask) throws -> Void)? = nil,
+                      progress: (Int, Int) -> Void = { _, _ in }) -> (scored: [ScoredImage], failures: [(path: String, message: String)]) {
         let provider = SampleProvider(preprocessing: preprocessing, cache: nil)
         var scored: [ScoredImage] = [], failures: [(String, String)] = []
         var done = 0
         let starts = Array(stride(from: 0, to: entries.count, by: max(batchSize, 1)))
+        typealias Prepared = (sample: Sample, geometry: PreparedGeometry)
         // The next batch is read and prepared while the model scores this one.
-        func prepare(_ k: Int) -> Prefetch<(batch: [DatasetEntry], results: [Result<Sample, Error>])> {
+        func prepare(_ k: Int) -> Prefetch<(batch: [DatasetEntry], results: [Result<Prepared, Error>])> {
             let batch = Array(entries[starts[k]..<min(starts[k] + batchSize, entries.count)])
             return Prefetch {
                 (batch, ParallelMap.map(batch, threads: threads) { entry in
-                    Result { () -> Sample in
-                        if let pool = isolation {
-                            let image = try IsolatedSamples.finishedImage(entry, preprocessing: preprocessing, pool: pool)
-                            return Sample(imageId: entry.imageId, image: image, label: entry.label)
-                        }
-                        var sample = try provider.prepared(entry)
-                        sample.image = provider.preprocessor.finish(sample.image)
-                        return sample
+                    Result { () -> Prepared in
+                        let (image, geometry) = try isolation.map { try IsolatedSamples.finishedImage(entry, preprocessing: preprocessing, pool: $0) }
+                            ?? provider.finishedForScoring(entry)
+                        return (Sample(imageId: entry.imageId, image: image, label: entry.label), geometry)
                     }
                 })
             }
@@ -71,22 +72,21 @@ public struct Scorer {
         for k in starts.indices {
             let (batch, prepared) = next!.value()
             next = k + 1 < starts.count ? prepare(k + 1) : nil
-            var good: [(DatasetEntry, Sample)] = []
+            var good: [(DatasetEntry, Prepared)] = []
             for (entry, result) in zip(batch, prepared) {
                 switch result {
                 case .success(let s): good.append((entry, s))
                 case .failure(let error): failures.append((entry.path, "\(error)"))
                 }
             }
-            if !good.isEmpty {
-                var probabilities = predict(good.map(\.1))
+            if !good.isEmpty && isSegmentation {
+                let outcome = segment(good, flipAugmentation: flipAugmentation, maskScore: maskScore, onMask: onMask)
+                scored += outcome.scored
+                failures += outcome.failures
+            } else if !good.isEmpty {
+                var probabilities = predict(good.map(\.1.sample))
                 if flipAugmentation {
-                    let flipped = predict(good.map { pair in
-                        var s = pair.1
-                        s.image = Resampling.flippedHorizontally(s.image)
-                        return s
-                    })
-                    probabilities = zip(probabilities, flipped).map { a, b in zip(a, b).map { ($0 + $1) / 2 } }
+                    probabilities = zip(probabilities, predict(good.map { Self.flipped($0.1.sample) })).map { a, b in zip(a, b).map { ($0 + $1) / 2 } }
                 }
                 scored += zip(good, probabilities).map { ScoredImage(entry: $0.0.0, probabilities: $0.1) }
             }
@@ -94,6 +94,12 @@ public struct Scorer {
             progress(done, entries.count)
         }
         return (scored, failures)
+    }
+
+    static func flipped(_ sample: Sample) -> Sample {
+        var s = sample
+        s.image = Resampling.flippedHorizontally(s.image)
+        return s
     }
 
     private func predict(_ samples: [Sample]) -> [[Double]] {

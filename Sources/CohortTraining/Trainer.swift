@@ -40,12 +40,20 @@ public final class Trainer {
 
     public func run(resume: Bool = false, progress: (TrainingProgress) -> Void = { _ in }) throws -> TrainingSummary {
         let c = configuration
-        let train = try CatalogDataset.load(catalog: catalog, split: c.split, partition: c.trainPartition).withoutMasks()
-        let validation = try CatalogDataset.load(catalog: catalog, split: c.split, partition: c.validationPartition).withoutMasks()
+        let segmentation = ModelZoo.segmenters.contains(c.model)
+        func load(_ partition: String) throws -> CatalogDataset {
+            let dataset = try CatalogDataset.load(catalog: catalog, split: c.split, partition: partition).restricted(to: c.includeClasses)
+            return segmentation ? dataset : dataset.withoutMasks()
+        }
+        let train = try load(c.trainPartition), validation = try load(c.validationPartition)
+        guard !train.entries.isEmpty else {
+            throw TrainingError(message: "the '\(c.trainPartition)' partition of split '\(c.split)' has no images\(c.includeClasses == nil ? "" : " of the included classes")")
+        }
         let classes = train.classes
         let binaryOutput = c.model == "mammo-cnn"
         let p = data.preprocessing
-        let model = try ModelZoo.make(c.model, channels: p.outputChannels, height: p.height, width: p.width, classes: classes.count)
+        let model = try ModelZoo.make(c.model, channels: p.outputChannels, height: p.height, width: p.width,
+                                      classes: segmentation ? 2 : classes.count)
         WeightInitialization.kaimingUniform(model, seed: c.seed)
         let optimizer = OptimizerState.make(c, parameters: model.parameters)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -78,14 +86,18 @@ public final class Trainer {
             var dropoutSeed = SeededGenerator(seed: c.seed, stream: 0xD0, UInt64(epoch))
             Dropouts.reseed(model, seed: dropoutSeed.next())
             let start = DispatchTime.now().uptimeNanoseconds
-            let trainRecord = try pass(model, trainLoader, epoch: epoch, training: true, optimizer: optimizer, weights: weights,
-                                       binary: binaryOutput, classes: classes.count, progress: progress)
+            let trainRecord = segmentation
+                ? try segmentationPass(model, trainLoader, epoch: epoch, training: true, optimizer: optimizer, progress: progress)
+                : try pass(model, trainLoader, epoch: epoch, training: true, optimizer: optimizer, weights: weights,
+                           binary: binaryOutput, classes: classes.count, progress: progress)
             var record = trainRecord
             record.learningRate = optimizer.rate
             record.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             try store.record(run: runId, record)
-            let validationRecord = try pass(model, validationLoader, epoch: epoch, training: false, optimizer: nil, weights: nil,
-                                            binary: binaryOutput, classes: classes.count, progress: { _ in })
+            let validationRecord = segmentation
+                ? try segmentationPass(model, validationLoader, epoch: epoch, training: false, optimizer: nil, progress: { _ in })
+                : try pass(model, validationLoader, epoch: epoch, training: false, optimizer: nil, weights: nil,
+                           binary: binaryOutput, classes: classes.count, progress: { _ in })
             try store.record(run: runId, validationRecord)
             if c.monitored(validationRecord) < bestLoss {
                 (bestLoss, bestEpoch, badEpochs) = (c.monitored(validationRecord), epoch + 1, 0)
@@ -114,8 +126,11 @@ public final class Trainer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let preprocessingJSON = (try? String(decoding: encoder.encode(data.preprocessing), as: UTF8.self)) ?? ""
-        return ["architecture": configuration.model, "classes": classes.joined(separator: ","), "epoch": String(epoch),
-         "preprocessing_json": preprocessingJSON, "task_output": configuration.model == "mammo-cnn" ? "sigmoid" : "softmax",
+        let segmentation = ModelZoo.segmenters.contains(configuration.model)
+        let output = segmentation ? "segmentation" : configuration.model == "mammo-cnn" ? "sigmoid" : "softmax"
+        return ["architecture": configuration.model, "classes": segmentation ? "background,lesion" : classes.joined(separator: ","),
+         "task_classes": classes.joined(separator: ","), "epoch": String(epoch),
+         "preprocessing_json": preprocessingJSON, "task_output": output,
          "preprocessing": data.preprocessing.canonicalDescription, "input": "\(data.preprocessing.outputChannels)x\(data.preprocessing.height)x\(data.preprocessing.width)",
          "run_name": configuration.name, "run_id": String(run), "split": configuration.split, "seed": String(configuration.seed),
          "tool_version": CohortVersion.string]

@@ -20,7 +20,11 @@ public struct TrainingConfiguration: Sendable, Codable {
     /// What early stopping and the best checkpoint follow on the validation partition: loss (lower is better),
     /// accuracy, f1 (macro) or auc (higher is better).
     public var monitor = "loss"
-    public var classWeights = false        // inverse-frequency weights in the loss
+    public var classWeights = false        // inverse-frequency weights in the loss (classifiers)
+    /// Segmentation models: `ce`, `dice` or `ce+dice` (see ``Trainer/segmentationLosses``).
+    public var segmentationLoss = "ce+dice"
+    /// Only images labelled with one of these classes of the split's task (nil: all), e.g. the lesion classes.
+    public var includeClasses: [String]? = nil
     public var seed: UInt64 = 0
     public var threads = ProcessInfo.processInfo.activeProcessorCount
     /// Preprocessing and augmentation are kept as their canonical text; the objects travel separately.

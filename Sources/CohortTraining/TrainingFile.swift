@@ -3,7 +3,7 @@ import Foundation
 import Yams
 
 extension TrainingConfiguration {
-    public static let monitors = ["loss", "accuracy", "f1", "auc"]
+    public static let monitors = ["loss", "accuracy", "f1", "auc", "dice", "iou"]
 
     /// The monitored validation value as "lower is better" (metrics negated; an undefined metric never wins).
     public func monitored(_ record: EpochRecord) -> Double {
@@ -11,13 +11,15 @@ extension TrainingConfiguration {
         case "accuracy": return -(record.accuracy ?? -.infinity)
         case "f1": return -(record.f1 ?? -.infinity)
         case "auc": return -(record.auc ?? -.infinity)
+        case "dice": return -(record.dice ?? -.infinity)
+        case "iou": return -(record.iou ?? -.infinity)
         default: return record.loss
         }
     }
 
     static let keys: Set<String> = ["name", "split", "train_partition", "validation_partition", "model", "epochs", "batch_size",
                                     "optimizer", "learning_rate", "weight_decay", "step_size", "gamma", "patience", "min_epochs",
-                                    "restore_best", "class_weights", "seed", "monitor"]
+                                    "restore_best", "class_weights", "seed", "monitor", "segmentation_loss", "include_classes"]
 
     /// Reads the `training` section of an experiment file (other sections are ignored here); unknown keys are errors.
     public static func load(yamlFile path: String) throws -> TrainingConfiguration {
@@ -58,8 +60,16 @@ extension TrainingConfiguration {
         c.classWeights = t["class_weights"] as? Bool ?? c.classWeights
         c.seed = try int("seed").map { UInt64(bitPattern: Int64($0)) } ?? c.seed
         c.monitor = t["monitor"] as? String ?? c.monitor
+        c.segmentationLoss = t["segmentation_loss"] as? String ?? c.segmentationLoss
+        if let include = t["include_classes"] {
+            guard let list = include as? [Any] else { throw TrainingError(message: "training.include_classes must be a list of class names", path: path) }
+            c.includeClasses = list.map { "\($0)" }
+        }
+        guard Trainer.segmentationLosses.contains(c.segmentationLoss) else {
+            throw TrainingError(message: "training.segmentation_loss is ce, dice or ce+dice, not \(c.segmentationLoss)", path: path)
+        }
         guard TrainingConfiguration.monitors.contains(c.monitor) else {
-            throw TrainingError(message: "training.monitor is loss, accuracy, f1 or auc, not \(c.monitor)", path: path)
+            throw TrainingError(message: "training.monitor is loss, accuracy, f1, auc, dice or iou, not \(c.monitor)", path: path)
         }
         guard ["adam", "adamw", "sgd"].contains(c.optimizer) else {
             throw TrainingError(message: "training.optimizer is adam, adamw or sgd, not \(c.optimizer)", path: path)

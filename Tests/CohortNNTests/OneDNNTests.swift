@@ -70,6 +70,31 @@ final class OneDNNTests: XCTestCase {
         }
     }
 
+    func testMatrixProductTransposedConvolutionEqualsTheScatterLoops() {
+        var state: UInt64 = 11
+        func random() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Double(state >> 11) * 0x1p-53 * 2 - 1)
+        }
+        for (layer, shape) in [(ConvTranspose2d(6, 3, kernel: 2, stride: 2), [2, 6, 5, 7]), (ConvTranspose2d(4, 5, kernel: 3, stride: 3, bias: false), [1, 4, 3, 2])] {
+            for (_, p) in layer.state { for i in p.value.data.indices { p.value.data[i] = random() } }
+            let x = Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in random() })
+            let outShape = [shape[0], layer.outChannels, shape[2] * layer.stride, shape[3] * layer.stride]
+            let g = Tensor(shape: outShape, data: (0..<outShape.reduce(1, *)).map { _ in random() })
+            func run(_ fast: Bool) -> [Tensor] {
+                layer.usesSIMDKernels = fast
+                let y = layer.forward(x, training: true)
+                for p in layer.parameters { for i in p.gradient.data.indices { p.gradient.data[i] = 0.25 } }
+                return [y, layer.backward(g)] + layer.parameters.map(\.gradient)
+            }
+            for (k, (a, b)) in zip(run(true), run(false)).enumerated() {
+                XCTAssertEqual(a.shape, b.shape)
+                let error = zip(a.data, b.data).map { abs($0 - $1) }.max() ?? 0
+                XCTAssertLessThan(error, 1e-4, "ConvTranspose2d \(shape) output \(k)")
+            }
+        }
+    }
+
     /// The parallel element-wise kernels give the same bits for any thread count.
     func testResultsDoNotDependOnTheThreadCount() {
         func step(threads: Int) -> [Float] {

@@ -9,11 +9,14 @@ public struct EpochRecord: Sendable, Equatable {
     public var loss: Double
     public var accuracy: Double?, precision: Double?, recall: Double?, f1: Double?, auc: Double?
     public var learningRate: Double?, seconds: Double?
+    /// Segmentation runs: mean Dice and IoU over the phase's images (nil for classifiers).
+    public var dice: Double?, iou: Double?
 
     public init(epoch: Int, phase: String, loss: Double, accuracy: Double? = nil, precision: Double? = nil, recall: Double? = nil,
-                f1: Double? = nil, auc: Double? = nil, learningRate: Double? = nil, seconds: Double? = nil) {
+                f1: Double? = nil, auc: Double? = nil, learningRate: Double? = nil, seconds: Double? = nil, dice: Double? = nil, iou: Double? = nil) {
         (self.epoch, self.phase, self.loss, self.accuracy, self.precision, self.recall, self.f1, self.auc, self.learningRate, self.seconds) =
             (epoch, phase, loss, accuracy, precision, recall, f1, auc, learningRate, seconds)
+        (self.dice, self.iou) = (dice, iou)
     }
 }
 
@@ -40,9 +43,9 @@ public struct RunStore {
     public func record(run: Int64, _ e: EpochRecord) throws {
         try catalog.write { db in
             try db.execute(sql: """
-                INSERT OR REPLACE INTO runEpoch (runId, epoch, phase, loss, accuracy, precision, recall, f1, auc, learningRate, seconds)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [run, e.epoch, e.phase, e.loss, e.accuracy, e.precision, e.recall, e.f1, e.auc, e.learningRate, e.seconds])
+                INSERT OR REPLACE INTO runEpoch (runId, epoch, phase, loss, accuracy, precision, recall, f1, auc, learningRate, seconds, dice, iou)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [run, e.epoch, e.phase, e.loss, e.accuracy, e.precision, e.recall, e.f1, e.auc, e.learningRate, e.seconds, e.dice, e.iou])
         }
     }
 
@@ -59,7 +62,8 @@ public struct RunStore {
         try catalog.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM runEpoch WHERE runId = ? ORDER BY epoch, phase", arguments: [run]).map {
                 EpochRecord(epoch: $0["epoch"], phase: $0["phase"], loss: $0["loss"], accuracy: $0["accuracy"], precision: $0["precision"],
-                            recall: $0["recall"], f1: $0["f1"], auc: $0["auc"], learningRate: $0["learningRate"], seconds: $0["seconds"])
+                            recall: $0["recall"], f1: $0["f1"], auc: $0["auc"], learningRate: $0["learningRate"], seconds: $0["seconds"],
+                            dice: $0["dice"], iou: $0["iou"])
             }
         }
     }

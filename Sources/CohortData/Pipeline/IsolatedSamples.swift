@@ -21,6 +21,7 @@ public enum IsolatedSamples {
     struct Header: Codable {
         var error: String?
         var height = 0, width = 0, channels = 0
+        var geometry: PreparedGeometry?
     }
 
     /// Answers a sample request inside a worker: the entry's image read, prepared and finished (normalised).
@@ -30,16 +31,16 @@ public enum IsolatedSamples {
         }
         let provider = SampleProvider(preprocessing: request.preprocessing, cache: nil)
         do {
-            let image = provider.preprocessor.finish(try provider.prepared(request.entry).image)
-            return encode(Header(height: image.height, width: image.width, channels: image.channels), values: image.values)
+            let (image, geometry) = try provider.finishedForScoring(request.entry)
+            return encode(Header(height: image.height, width: image.width, channels: image.channels, geometry: geometry), values: image.values)
         } catch {
             return encode(Header(error: "\(error)"), values: [])
         }
     }
 
-    /// The finished image of `entry` (as ``SampleProvider/prepared(_:)`` then ``Preprocessor/finish(_:)`` give it),
+    /// The finished image of `entry` and its geometry (as ``SampleProvider/finishedForScoring(_:)`` gives them),
     /// prepared in a worker of `pool`.
-    public static func finishedImage(_ entry: DatasetEntry, preprocessing: Preprocessing, pool: WorkerPool) throws -> FloatImage {
+    public static func finishedImage(_ entry: DatasetEntry, preprocessing: Preprocessing, pool: WorkerPool) throws -> (image: FloatImage, geometry: PreparedGeometry) {
         let body = try JSONEncoder().encode(Request(entry: entry, preprocessing: preprocessing))
         switch pool.call(WorkerRequest(kind: kind, body: Array(body)).bytes) {
         case .reply(let bytes):
@@ -93,7 +94,7 @@ public enum IsolatedSamples {
         return out
     }
 
-    private static func decode(_ bytes: [UInt8], path: String) throws -> FloatImage {
+    private static func decode(_ bytes: [UInt8], path: String) throws -> (image: FloatImage, geometry: PreparedGeometry) {
         let malformed = DataError(code: .unreadableImage, message: "the decoder worker sent an unreadable reply", path: path)
         guard bytes.count >= 4 else { throw malformed }
         let length = Int(bytes[0]) | Int(bytes[1]) << 8 | Int(bytes[2]) << 16 | Int(bytes[3]) << 24
@@ -108,6 +109,7 @@ public enum IsolatedSamples {
                 target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[(4 + length)...]))
             }
         }
-        return FloatImage(height: header.height, width: header.width, channels: header.channels, values: values)
+        guard let geometry = header.geometry else { throw malformed }
+        return (FloatImage(height: header.height, width: header.width, channels: header.channels, values: values), geometry)
     }
 }

@@ -27,8 +27,22 @@ public struct SampleProvider: Sendable {
         return Sample(imageId: entry.imageId, image: image, mask: preparedMask, label: entry.label)
     }
 
-    /// The union of the entry's masks (non-zero is foreground), nil when it has none.
-    func mergedMask(_ entry: DatasetEntry, height: Int, width: Int) throws -> FloatImage? {
+    /// The finished (normalised) model input of `entry` for scoring, with the geometry that maps predictions
+    /// back onto the original image (and its pixel spacing). Never cached.
+    public func finishedForScoring(_ entry: DatasetEntry) throws -> (image: FloatImage, geometry: PreparedGeometry) {
+        var spacing: [Double]?
+        let display = try read(entry.path) { image -> FloatImage in
+            spacing = image.metadata.pixelSpacingMillimeters
+            return try preprocessor.intensities(of: image)
+        }
+        var (image, _, geometry) = preprocessor.prepareTracked(display: display, mask: nil, laterality: entry.laterality)
+        geometry.spacingMillimeters = spacing.flatMap { $0.count == 2 && $0.allSatisfy { $0 > 0 } ? $0 : nil }
+        return (preprocessor.finish(image), geometry)
+    }
+
+    /// The union of the entry's masks (non-zero is foreground) at `height` x `width`, nil when it has none; a mask
+    /// of another size is an error naming both files.
+    public func mergedMask(_ entry: DatasetEntry, height: Int, width: Int) throws -> FloatImage? {
         guard !entry.maskPaths.isEmpty else { return nil }
         var merged = FloatImage(height: height, width: width, channels: 1)
         for path in entry.maskPaths {

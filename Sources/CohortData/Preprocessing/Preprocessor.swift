@@ -21,24 +21,8 @@ public struct Preprocessor: Sendable {
     /// makes the image gray: the cacheable part (augmentation comes next, then ``finish(_:)``).
     /// `laterality` is the image's (0020,0062) value when known.
     public func prepare(display: FloatImage, mask: FloatImage?, laterality: String?) -> (FloatImage, FloatImage?) {
-        var image = Normalizer.toGray(display), mask = mask
-        if settings.cropToForeground, let box = ForegroundCrop.box(of: image) {
-            image = Resampling.crop(image, top: box.top, left: box.left, height: box.height, width: box.width)
-            mask = mask.map { Resampling.crop($0, top: box.top, left: box.left, height: box.height, width: box.width) }
-        }
-        if shouldFlip(image, laterality: laterality) {
-            image = Resampling.flippedHorizontally(image)
-            mask = mask.map(Resampling.flippedHorizontally)
-        }
-        switch settings.resize {
-        case .stretch:
-            image = Resampling.resize(image, height: settings.height, width: settings.width, interpolation: .bilinear)
-            mask = mask.map { Resampling.resize($0, height: settings.height, width: settings.width, interpolation: .nearest) }
-        case .pad:
-            image = Resampling.letterbox(image, height: settings.height, width: settings.width, interpolation: .bilinear)
-            mask = mask.map { Resampling.letterbox($0, height: settings.height, width: settings.width, interpolation: .nearest) }
-        }
-        return (image, mask)
+        let (image, preparedMask, _) = prepareTracked(display: display, mask: mask, laterality: laterality)
+        return (image, preparedMask)
     }
 
     /// Normalises a prepared (and possibly augmented) gray image and replicates channels as declared.
@@ -46,7 +30,7 @@ public struct Preprocessor: Sendable {
         Normalizer.normalize(image, settings.normalization, channels: settings.outputChannels)
     }
 
-    private func shouldFlip(_ image: FloatImage, laterality: String?) -> Bool {
+    func shouldFlip(_ image: FloatImage, laterality: String?) -> Bool {
         switch settings.orientation {
         case .none: return false
         case .laterality: return laterality?.uppercased() == "R"

@@ -65,11 +65,17 @@ public enum Resampling {
     /// `image` scaled to fit inside `height` x `width` keeping its aspect, centred, the rest `fill`.
     public static func letterbox(_ image: FloatImage, height: Int, width: Int, interpolation: Interpolation,
                                  fill: Float = 0) -> FloatImage {
-        let scale = Swift.min(Double(height) / Double(image.height), Double(width) / Double(image.width))
-        let h = Swift.max(1, Int((Double(image.height) * scale).rounded())), w = Swift.max(1, Int((Double(image.width) * scale).rounded()))
+        let (top, left, h, w) = letterboxPlacement(height: image.height, width: image.width, into: height, width)
         let scaled = resize(image, height: h, width: w, interpolation: interpolation)
-        let top = (height - h) / 2, left = (width - w) / 2
         return crop(scaled, top: -top, left: -left, height: height, width: width, fill: fill)
+    }
+
+    /// Where ``letterbox(_:height:width:interpolation:fill:)`` puts a `height` x `width` image in a grid of
+    /// `gridHeight` x `gridWidth`: (top, left, height, width) of the scaled content.
+    public static func letterboxPlacement(height: Int, width: Int, into gridHeight: Int, _ gridWidth: Int) -> (Int, Int, Int, Int) {
+        let scale = Swift.min(Double(gridHeight) / Double(height), Double(gridWidth) / Double(width))
+        let h = Swift.max(1, Int((Double(height) * scale).rounded())), w = Swift.max(1, Int((Double(width) * scale).rounded()))
+        return ((gridHeight - h) / 2, (gridWidth - w) / 2, h, w)
     }
 
     /// The window `[top, top+height) x [left, left+width)` of `image`; parts outside are `fill`.

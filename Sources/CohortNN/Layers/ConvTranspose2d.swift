@@ -10,7 +10,13 @@ import CohortTensor
 public final class ConvTranspose2d: Module {
     public let inChannels, outChannels, kernel, stride, padding: Int
     public let weight: Parameter, bias: Parameter?
-    private var input = Tensor(shape: [0])
+    var input = Tensor(shape: [0])
+    #if !COHORT_DOUBLE
+    /// Whether the non-overlapping case (kernel == stride, no padding: U-Net's upsampling) runs as one matrix
+    /// product per batch through `DenseKernels`; the scatter loops below stay as the reference, and tests compare.
+    public var usesSIMDKernels = true
+    var pixelMajorInput: [Float] = []
+    #endif
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true) {
         (self.inChannels, self.outChannels, self.kernel, self.stride, self.padding) = (inChannels, outChannels, kernel, stride, padding)
@@ -27,6 +33,10 @@ public final class ConvTranspose2d: Module {
         input = x
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (ho, wo) = (outputSize(h), outputSize(w))
+        FlopCounter.add(n * h * w * inChannels * outChannels * kernel * kernel)
+        #if !COHORT_DOUBLE
+        if usesSIMDKernels && kernel == stride && padding == 0 && n * h * w > 0 { return fastForward(x) }
+        #endif
         var out = Tensor(shape: [n, outChannels, ho, wo])
         for b in 0..<n {
             for o in 0..<outChannels {
@@ -64,6 +74,12 @@ public final class ConvTranspose2d: Module {
         if let bias {
             for b in 0..<n { for o in 0..<outChannels { for i in 0..<(ho * wo) { bias.gradient.data[o] += gy.data[(b * outChannels + o) * ho * wo + i] } } }
         }
+        #if !COHORT_DOUBLE
+        if usesSIMDKernels && kernel == stride && padding == 0 && n * h * w > 0 {
+            fastBackward(gy, into: &gx)
+            return gx
+        }
+        #endif
         for b in 0..<n {
             for ci in 0..<inChannels {
                 for iy in 0..<h {

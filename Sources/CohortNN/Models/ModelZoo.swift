@@ -2,7 +2,10 @@
 public enum ModelZoo {
     /// Names `make(_:)` accepts.
     public static let names = ["simple-cnn", "mammo-cnn", "paper-cnn", "resnet18", "resnet34", "resnet50", "resnet101",
-                               "mobilenet-v2", "densenet121", "unet"]
+                               "mobilenet-v2", "densenet121", "unet", "unet-small", "deeplabv3"]
+
+    /// The models that output per-pixel logits `[N, classes, H, W]` (trained on masks).
+    public static let segmenters: Set<String> = ["unet", "unet-small", "deeplabv3"]
 
     /// A fresh model (parameters zero until initialised or loaded). `classes` is ignored by `mammo-cnn` (one logit).
     public static func make(_ name: String, channels: Int, height: Int, width: Int, classes: Int) throws -> Module {
@@ -14,7 +17,9 @@ public enum ModelZoo {
             return ResNet.make(depth: Int(name.dropFirst(6))!, channels: channels, classes: classes)
         case "mobilenet-v2": return MobileNetV2.make(channels: channels, classes: classes)
         case "densenet121": return DenseNet.make121(channels: channels, classes: classes)
-        case "unet": return UNet(channels: channels, classes: classes)
+        case "unet": return UNet(channels: channels, classes: classes, widths: [16, 32, 64, 128])
+        case "unet-small": return UNet(channels: channels, classes: classes)
+        case "deeplabv3": return DeepLabV3(channels: channels, classes: classes)
         default:
             throw Checkpoint.LoadError(message: "no model named '\(name)'; the zoo has \(names.joined(separator: ", "))")
         }

@@ -41,7 +41,7 @@ struct Pipeline: ParsableCommand {
     static let modelKeys: [String: String] = [
         "model": "--model", "epochs": "--epochs", "batch_size": "--batch-size", "optimizer": "--optimizer",
         "learning_rate": "--learning-rate", "step_size": "--step-size", "patience": "--patience", "min_epochs": "--min-epochs",
-        "monitor": "--monitor",
+        "monitor": "--monitor", "segmentation_loss": "--segmentation-loss",
         "seed": "--seed", "size": "--size",
     ]
 

@@ -18,7 +18,14 @@ struct Train: ParsableCommand {
             After a crash or kill, the same command with --resume continues from the last completed epoch and ends \
             with the weights an uninterrupted run would have (same seed).
 
-            Example:
+            Segmentation models (\(ModelZoo.segmenters.sorted().joined(separator: ", "))) learn the catalog's masks \
+            (`cohort masks attach`; several masks of an image are merged, an image without one is an empty mask) \
+            with --segmentation-loss ce, dice or ce+dice, and record mean per-image Dice and IoU each epoch \
+            (--monitor dice keeps the checkpoint with the best validation Dice). --include-classes keeps only \
+            images of some classes of the split's task, e.g. benign,malignant for lesion masks.
+
+            Examples:
+              cohort train --split main --model unet --size 128 --monitor dice --include-classes benign,malignant
               cohort train --split main --model simple-cnn --epochs 20 --batch-size 8 --learning-rate 1e-3 \\
                   --step-size 7 --patience 2 --min-epochs 5 --config busi.yaml --name busi-cnn
             """
@@ -36,7 +43,9 @@ struct Train: ParsableCommand {
     @Option(help: "StepLR: multiply the rate by --gamma every this many epochs.") var stepSize: Int?
     @Option(help: "Early stopping: epochs without a better validation loss before stopping.") var patience: Int?
     @Option(help: "Early stopping never stops before this many epochs.") var minEpochs: Int?
-    @Option(help: "What early stopping and the best checkpoint follow on validation: loss, accuracy, f1 or auc.") var monitor: String?
+    @Option(help: "What early stopping and the best checkpoint follow on validation: loss, accuracy, f1, auc, dice or iou.") var monitor: String?
+    @Option(help: "Segmentation models: ce, dice or ce+dice (default).") var segmentationLoss: String?
+    @Option(help: ArgumentHelp("Only images of these classes of the split's task, comma-separated.", valueName: "c1,c2")) var includeClasses: String?
     @Flag(help: "Weight the loss by inverse class frequency.") var classWeights = false
     @Option(help: "Square input size (overrides data.size).") var size: Int?
     @Option(help: "Seed of initialisation, shuffling and augmentation.") var seed: UInt64?
@@ -59,7 +68,12 @@ struct Train: ParsableCommand {
         c.patience = patience ?? c.patience
         c.minimumEpochs = minEpochs ?? c.minimumEpochs
         c.monitor = monitor ?? c.monitor
-        guard TrainingConfiguration.monitors.contains(c.monitor) else { throw ValidationError("--monitor is loss, accuracy, f1 or auc, not \(c.monitor)") }
+        guard TrainingConfiguration.monitors.contains(c.monitor) else {
+            throw ValidationError("--monitor is \(TrainingConfiguration.monitors.joined(separator: ", ")), not \(c.monitor)")
+        }
+        c.segmentationLoss = segmentationLoss ?? c.segmentationLoss
+        guard Trainer.segmentationLosses.contains(c.segmentationLoss) else { throw ValidationError("--segmentation-loss is ce, dice or ce+dice") }
+        c.includeClasses = includeClasses.map { $0.split(separator: ",").map(String.init) } ?? c.includeClasses
         c.classWeights = classWeights || c.classWeights
         c.seed = seed ?? c.seed
         c.threads = threads ?? c.threads
@@ -81,7 +95,10 @@ struct Train: ParsableCommand {
         }
         bar.finish()
         print("run \(summary.runId) '\(c.name)': \(summary.epochsRun) epoch(s)\(summary.stoppedEarly ? ", stopped early" : "")")
-        if let best = summary.best {
+        if let best = summary.best, let dice = best.dice {
+            print(String(format: "best epoch %d (by validation %@): validation loss %.4f, mean Dice %.3f, mean IoU %.3f, pixel accuracy %.3f",
+                         best.epoch, c.monitor, best.loss, dice, best.iou ?? .nan, best.accuracy ?? .nan))
+        } else if let best = summary.best {
             print(String(format: "best epoch %d (by validation %@): validation loss %.4f, accuracy %.3f, macro F1 %.3f, AUC %.3f", best.epoch, c.monitor, best.loss,
                          best.accuracy ?? .nan, best.f1 ?? .nan, best.auc ?? .nan))
         }
