@@ -20,6 +20,23 @@ public struct EpochRecord: Sendable, Equatable {
     }
 }
 
+/// One image's segmentation outcome in a scoring run (nil metrics: undefined, or no reference mask).
+public struct MaskResultRecord: Sendable, Equatable {
+    public var imageId: Int64
+    public var maskPath: String?
+    public var predictedPixels: Int
+    public var referencePixels: Int?
+    public var dice: Double?, iou: Double?, sensitivity: Double?, precision: Double?, hd95: Double?, asd: Double?
+    public var distanceUnit: String?
+
+    public init(imageId: Int64, maskPath: String?, predictedPixels: Int, referencePixels: Int?, dice: Double?, iou: Double?,
+                sensitivity: Double?, precision: Double?, hd95: Double?, asd: Double?, distanceUnit: String?) {
+        (self.imageId, self.maskPath, self.predictedPixels, self.referencePixels) = (imageId, maskPath, predictedPixels, referencePixels)
+        (self.dice, self.iou, self.sensitivity, self.precision, self.hd95, self.asd, self.distanceUnit) =
+            (dice, iou, sensitivity, precision, hd95, asd, distanceUnit)
+    }
+}
+
 /// Training and scoring runs in the catalog: configuration, status, per-epoch history, predictions.
 public struct RunStore {
     let catalog: Catalog
@@ -74,6 +91,35 @@ public struct RunStore {
             let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO prediction (runId, imageId, label, scores) VALUES (?, ?, ?, ?)")
             for r in rows {
                 try statement.execute(arguments: [run, r.imageId, r.label, r.scores.map { String(format: "%.6f", $0) }.joined(separator: ",")])
+            }
+        }
+    }
+
+    /// Stores per-image segmentation outcomes of a scoring run (table maskResult).
+    public func storeMaskResults(run: Int64, _ rows: [MaskResultRecord]) throws {
+        try catalog.write { db in
+            let statement = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO maskResult (runId, imageId, maskPath, predictedPixels, referencePixels, dice, iou, sensitivity,
+                precision, hd95, asd, distanceUnit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for r in rows {
+                try statement.execute(arguments: [run, r.imageId, r.maskPath, r.predictedPixels, r.referencePixels, r.dice, r.iou, r.sensitivity,
+                                                  r.precision, r.hd95, r.asd, r.distanceUnit])
+            }
+        }
+    }
+
+    /// A scoring run's per-image segmentation outcomes, by image id, with the image's path below its import root.
+    public func maskResults(run: Int64) throws -> [(path: String, result: MaskResultRecord)] {
+        try catalog.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT m.*, f.relativePath AS path FROM maskResult m JOIN image i ON i.id = m.imageId JOIN file f ON f.id = i.fileId
+                WHERE m.runId = ? ORDER BY m.imageId
+                """, arguments: [run]).map { row in
+                (row["path"], MaskResultRecord(imageId: row["imageId"], maskPath: row["maskPath"], predictedPixels: row["predictedPixels"],
+                                               referencePixels: row["referencePixels"], dice: row["dice"], iou: row["iou"],
+                                               sensitivity: row["sensitivity"], precision: row["precision"], hd95: row["hd95"], asd: row["asd"],
+                                               distanceUnit: row["distanceUnit"]))
             }
         }
     }

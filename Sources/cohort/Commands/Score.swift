@@ -19,6 +19,15 @@ struct Score: ParsableCommand {
             SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX and COHORT_SHARD_COUNT). \
             `cohort merge` joins shard outputs.
 
+            A segmentation checkpoint (unet, deeplabv3) also writes each predicted mask at the original image's size \
+            as 8-bit PNG into --masks (binary 0/255 at --mask-threshold, or the lesion probability with \
+            --probability-masks), scores it against the image's masks in the catalog (Dice, IoU, pixel sensitivity \
+            and precision, HD95 and average surface distance in mm when the header gives the pixel spacing, in \
+            pixels otherwise) into OUT.masks.csv and the catalog, and gives each image one score from its mask \
+            (--mask-score max: the highest lesion probability; area: the predicted lesion fraction) so that it can \
+            enter the same ROC comparison as the classifiers; the image's truth is then whether its reference \
+            mask has a lesion.
+
             Examples:
               cohort score exams/ --model runs/cnn/best.safetensors --out scores.csv --tta
               cohort score --catalog c.sqlite --split main --partition test --model best.safetensors --out test.csv
@@ -39,6 +48,7 @@ struct Score: ParsableCommand {
     var name: String?
     @Flag(help: "No progress output.") var quiet = false
     @OptionGroup var isolation: IsolationOptions
+    @OptionGroup var masks: MaskScoringOptions
 
     /// What the catalog records about this scoring run: checkpoint and its SHA-256, the training run, classes, options.
     func configurationJSON(_ scorer: Scorer) throws -> String {
@@ -47,6 +57,13 @@ struct Score: ParsableCommand {
                                      "tta": tta, "partition": partition, "aggregate": aggregate]
         for key in ["run_name", "run_id", "architecture", "epoch", "seed", "split", "task_output"] { object["training_" + key] = scorer.metadata[key] }
         return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    /// The longest folder holding every entry (where catalog paths are shown from).
+    func commonRoot(_ entries: [DatasetEntry]) -> String? {
+        guard var root = entries.first.map({ ($0.path as NSString).deletingLastPathComponent }) else { return nil }
+        for e in entries { while !root.isEmpty && !e.path.hasPrefix(root + "/") { root = (root as NSString).deletingLastPathComponent } }
+        return root.isEmpty ? nil : root
     }
 
     func run() throws {
@@ -60,7 +77,8 @@ struct Score: ParsableCommand {
         var store: (Catalog, Int64)?
         if let split {
             let c = try Catalog(path: catalog)
-            let dataset = try CatalogDataset.load(catalog: c, split: split, partition: partition).withoutMasks()
+            let all = try CatalogDataset.load(catalog: c, split: split, partition: partition)
+            let dataset = scorer.isSegmentation ? all : all.withoutMasks()
             entries = dataset.entries
             labels = dataset.classes
             let run = try RunStore(catalog: c).begin(name: name ?? (scorer.metadata["run_name"] ?? "score") + "/" + partition, kind: "score",
@@ -75,10 +93,16 @@ struct Score: ParsableCommand {
         if !outFolder.isEmpty { try FileManager.default.createDirectory(atPath: outFolder, withIntermediateDirectories: true) }
         let bar = ProgressReporter(label: "score")
         let start = Date()
-        let (scored, failures) = scorer.score(entries, batchSize: batchSize, flipAugmentation: tta, isolation: pool) { done, total in
+        let writer = try scorer.isSegmentation ? masks.writer(out: out, scorer: scorer, root: folder ?? commonRoot(entries)) : nil
+        var (scored, failures) = scorer.score(entries, batchSize: batchSize, flipAugmentation: tta, isolation: pool, maskScore: masks.maskScore,
+                                              onMask: writer.map { w in { try w.handle($0, $1) } }) { done, total in
             if !quiet { bar.update(done: done, total: total, elapsed: Date().timeIntervalSince(start)) }
         }
         bar.finish()
+        if let writer {
+            (scored, labels) = MaskScoringOptions.lesionTruth(scored, writer.outcomes)
+            try masks.finish(writer, out: out, catalog: store)
+        }
         try ScoreCSV.write(scored, classes: scorer.classes, labels: labels, failures: failures, aggregate: aggregate, to: out)
         if let (c, run) = store {
             try RunStore(catalog: c).storePredictions(run: run, scored.map { s in
