@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "CohortNN64Tests", dependencies: ["CohortNN64", "CohortTensor64", "CohortTestSupport"],
                     swiftSettings: [.define("COHORT_DOUBLE")]),
         .testTarget(name: "CohortNNTests", dependencies: ["CohortNN", "CohortTensor", "CohortTestSupport"]),
-        .testTarget(name: "CohortTrainingTests", dependencies: ["CohortTraining", "CohortNN", "CohortData", "CohortCatalog", "CohortCore", "CohortImageIO", "CohortTestSupport"]),
+        .testTarget(name: "CohortTrainingTests", dependencies: ["CohortTraining", "CohortNN", "CohortData", "CohortCatalog", "CohortCore", "CohortImageIO", "CohortTestSupport", "CohortTensor", "CohortMetrics"]),
         .testTarget(name: "cohortTests", dependencies: ["CohortTestSupport", "CohortImageIO", "CohortCore"]),
     ],
     swiftLanguageModes: [.v5],

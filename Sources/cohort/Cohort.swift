@@ -10,7 +10,7 @@ struct Cohort: ParsableCommand {
             Reads DICOM (every transfer syntax DCMTK decodes, plus JPEG 2000), PNG and TIFF exactly.
             Start with `cohort inspect FOLDER` to see what a folder holds.
             """,
-        subcommands: [Inspect.self, Convert.self, Synth.self, Import.self, Labels.self, Masks.self, Stats.self, Show.self, Failures.self, Split.self, Augment.self, Train.self, Score.self, Merge.self, Evaluate.self, Report.self, Pipeline.self, Bench.self, Fuzz.self, Worker.self]
+        subcommands: [Inspect.self, Convert.self, Synth.self, Import.self, Labels.self, Masks.self, Stats.self, Show.self, Failures.self, Split.self, Augment.self, Train.self, Score.self, Merge.self, Explain.self, Evaluate.self, Report.self, Pipeline.self, Bench.self, Fuzz.self, Worker.self]
     )
 
     static func main() {
