@@ -19,6 +19,14 @@ public struct SegmentationScores: Sendable, Equatable {
     public var averageSurfaceDistance: Double?
     /// Foreground pixels of the reference and of the prediction.
     public var referencePixels: Int, predictedPixels: Int
+
+    /// Scores as stored (e.g. read back from a catalog).
+    public init(dice: Double, iou: Double, sensitivity: Double?, precision: Double?, hausdorff95: Double?, averageSurfaceDistance: Double?,
+                referencePixels: Int, predictedPixels: Int) {
+        (self.dice, self.iou, self.sensitivity, self.precision) = (dice, iou, sensitivity, precision)
+        (self.hausdorff95, self.averageSurfaceDistance, self.referencePixels, self.predictedPixels) =
+            (hausdorff95, averageSurfaceDistance, referencePixels, predictedPixels)
+    }
 }
 
 /// Dice, IoU, pixel sensitivity and precision, HD95 and average surface distance of 2-D binary masks

@@ -1,4 +1,5 @@
 import CohortCore
+import Foundation
 
 enum CohortVersionText { static let value = CohortVersion.string }
 
@@ -23,6 +24,20 @@ extension ReportRenderer {
         if figures.contains(where: { $0.name == "calibration.svg" }) {
             body += "<section><h2>Calibration</h2>\n<div class=\"row\">\(figure("calibration.svg"))</div></section>\n"
         }
+        if !r.segmentations.isEmpty {
+            body += "<section><h2>Segmentation</h2>\n\(table("segmentation.csv"))\n<div class=\"row\">\(figure("dice.svg"))</div>\n"
+            body += "<p class=\"note\">Per image: Dice, IoU, pixel sensitivity and precision, 95th percentile Hausdorff distance and average symmetric surface distance (MONAI's definitions; distances in mm when the image gives its pixel spacing). Empty reference and empty prediction: Dice and IoU 1, distances 0; only one empty: Dice and IoU 0, distances undefined (left out of means and counted). Intervals: percentile bootstrap over images.</p></section>\n"
+        }
+        for (g, gallery) in r.galleries.enumerated() {
+            body += "<section><h2>\(Escaping.html(gallery.title))</h2>\n"
+            if !gallery.note.isEmpty { body += "<p class=\"note\">\(Escaping.html(gallery.note))</p>\n" }
+            body += "<div class=\"row\">"
+            for (k, picture) in gallery.pictures.enumerated() {
+                body += "<figure class=\"picture\"><img alt=\"\(Escaping.html(picture.caption))\" src=\"data:image/png;base64,\(Data(picture.png).base64EncodedString())\">"
+                body += "<figcaption>\(Escaping.html(picture.caption))<br><span class=\"file\">figures/gallery-\(g + 1)-\(k + 1).png</span></figcaption></figure>"
+            }
+            body += "</div></section>\n"
+        }
         if !r.histories.isEmpty {
             body += "<section><h2>Training</h2>\n<div class=\"row\">\(figure("loss.svg"))\(figure("accuracy.svg"))</div></section>\n"
         }
@@ -46,6 +61,7 @@ extension ReportRenderer {
             td.n { text-align: right; font-variant-numeric: tabular-nums; }
             .row { display: flex; flex-wrap: wrap; gap: 1em; } figure { margin: 0; }
             .note, .file { color: #666; font-size: 0.85em; }
+            figure.picture img { width: 250px; height: auto; display: block; } figure.picture figcaption { font-size: 0.8em; max-width: 250px; }
             </style>
             </head>
             <body>

@@ -44,6 +44,18 @@ public struct ReportRenderer {
                                                               counts: m.confusion.counts).svg))
         }
         figures += historyFigures()
+        if !report.segmentations.isEmpty {
+            // The empirical distribution of per-image Dice on images with a lesion: one step curve per model.
+            let series = report.segmentations.map { s -> LineChart.Series in
+                let dice = s.images.filter { $0.scores.referencePixels > 0 }.map(\.scores.dice).sorted()
+                var points: [(x: Double, y: Double)] = [(0, 0)]
+                for (k, d) in dice.enumerated() { points += [(d, Double(k) / Double(dice.count)), (d, Double(k + 1) / Double(dice.count))] }
+                points.append((1, 1))
+                return LineChart.Series(name: "\(s.name) (median \(Format.fixed(s.lesionSummary.first?.median ?? .nan)))", points: points)
+            }
+            figures.append(("dice.svg", LineChart(title: "Dice per image (images with a lesion)", xLabel: "Dice",
+                                                  yLabel: "fraction of images with Dice at most x", series: series).svg))
+        }
         return figures
     }
 
@@ -77,6 +89,7 @@ public struct ReportRenderer {
         tables += report.splitTables.enumerated().map { ("split-\($0.offset + 1).csv", $0.element) }
         tables += [("summary.csv", report.summaryTable), ("per_class.csv", report.perClassTable)]
         if report.models.contains(where: { $0.operatingPoint != nil }) { tables.append(("operating_points.csv", report.operatingPointTable)) }
+        if !report.segmentations.isEmpty { tables.append(("segmentation.csv", report.segmentationTable)) }
         let comparison = try report.comparisonTable()
         if !comparison.rows.isEmpty { tables.append(("comparisons.csv", comparison)) }
         for (i, m) in report.models.enumerated() { tables.append(("confusion-\(i + 1).csv", report.confusionTable(m))) }
@@ -94,16 +107,24 @@ public struct ReportRenderer {
         return files
     }
 
+    /// The gallery pictures as files: `figures/gallery-G-P.png`.
+    public func pictureFiles() -> [(path: String, png: [UInt8])] {
+        report.galleries.enumerated().flatMap { g, gallery in
+            gallery.pictures.enumerated().map { ("figures/gallery-\(g + 1)-\($0.offset + 1).png", $0.element.png) }
+        }
+    }
+
     /// Writes the files under `folder` (created), each atomically.
     public func write(to folder: String) throws -> [String] {
         let files = try files()
         do {
             try FileManager.default.createDirectory(atPath: folder + "/figures", withIntermediateDirectories: true)
             for file in files { try Data(file.content.utf8).write(to: URL(fileURLWithPath: folder + "/" + file.path), options: .atomic) }
+            for picture in pictureFiles() { try Data(picture.png).write(to: URL(fileURLWithPath: folder + "/" + picture.path), options: .atomic) }
         } catch {
             throw ReportError(code: .output, message: "cannot write the report (\(error.localizedDescription))", path: folder)
         }
-        return files.map(\.path)
+        return files.map(\.path) + pictureFiles().map(\.path)
     }
 }
 

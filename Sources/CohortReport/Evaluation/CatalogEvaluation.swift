@@ -1,9 +1,10 @@
 import CohortCatalog
+import CohortMetrics
 import Foundation
 
 /// Evaluation inputs read from a catalog: a scoring run's predictions, the training run's history, the split.
 public struct CatalogEvaluation {
-    let catalog: Catalog
+    public let catalog: Catalog
     let runs: RunStore
 
     public init(catalog: Catalog) {
@@ -60,6 +61,21 @@ public struct CatalogEvaluation {
         p.source = "catalog run \(run.id) '\(run.name)'"
         p.sourceSha256 = run.settings["checkpoint_sha256"].map { "checkpoint " + $0 }
         return (p, unlabelled)
+    }
+
+    /// A segmentation scoring run's per-image agreement with the reference masks (nil for classifier runs or when
+    /// no image had a reference).
+    public func segmentation(run: RunRecord, name: String, resamples: Int, seed: UInt64) throws -> SegmentationEvaluation? {
+        let rows = try runs.maskResults(run: run.id).filter { $0.result.referencePixels != nil }
+        guard !rows.isEmpty else { return nil }
+        let images = rows.map { row -> (id: String, scores: SegmentationScores) in
+            let r = row.result
+            return (row.path, SegmentationScores(dice: r.dice ?? .nan, iou: r.iou ?? .nan, sensitivity: r.sensitivity, precision: r.precision,
+                                                 hausdorff95: r.hd95, averageSurfaceDistance: r.asd, referencePixels: r.referencePixels ?? 0,
+                                                 predictedPixels: r.predictedPixels))
+        }
+        let unit = Set(rows.compactMap(\.result.distanceUnit)).sorted().joined(separator: "/")
+        return SegmentationEvaluation(name: name, images: images, distanceUnit: unit, resamples: resamples, seed: seed)
     }
 
     /// The training run whose checkpoint a scoring run used, when it is in this catalog.

@@ -17,6 +17,10 @@ public struct EvaluationReport: Sendable {
     public var provenance: Provenance
     /// Per-partition summaries of the splits the models were evaluated on (from a catalog), shown with the dataset.
     public var splitTables: [Table] = []
+    /// Segmentation models' agreement with the reference masks (their image scores are among `models`).
+    public var segmentations: [SegmentationEvaluation] = []
+    /// Pictures: best and worst masks, Grad-CAM galleries.
+    public var galleries: [Gallery] = []
 
     public init(title: String, models: [ModelEvaluation], histories: [TrainingHistory] = [], provenance: Provenance) {
         self.title = title

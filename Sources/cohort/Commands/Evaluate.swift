@@ -26,6 +26,8 @@ struct EvaluationOptions: ParsableArguments {
     @Option(name: .customLong("history"), help: ArgumentHelp("Training history CSV (epoch, phase, loss, accuracy) as NAME=FILE; repeatable.", valueName: "history"))
     var histories: [String] = []
     @Option(help: "Report title.") var title = "Evaluation"
+    @Option(help: "Catalog runs: pictures per kind in the report (best/worst masks, Grad-CAM true/false positives); 0 for none.")
+    var pictures = 3
 
     static func split(_ argument: String) -> (String, String) {
         if let eq = argument.firstIndex(of: "="), !argument[..<eq].contains("/") {
@@ -59,7 +61,7 @@ struct EvaluationOptions: ParsableArguments {
         var facts: [(String, String)] = models.map { m in
             ("predictions: \(m.predictions.name)", "\(m.predictions.source ?? "") sha256 \(m.predictions.sourceSha256 ?? "")")
         }
-        var splitTables: [Table] = []
+        var splitTables: [Table] = [], segmentations: [SegmentationEvaluation] = [], galleries: [Gallery] = []
         if !runs.isEmpty {
             guard FileManager.default.fileExists(atPath: catalog) else {
                 throw ValidationError("no catalog at \(catalog); give --catalog PATH")
@@ -77,6 +79,14 @@ struct EvaluationOptions: ParsableArguments {
                 let training = source.trainingRun(behind: run)
                 if histories.isEmpty, let training, let history = try source.history(of: training, name: name) { loadedHistories.append(history) }
                 facts += source.provenance(of: run, training: training, name: name)
+                if let segmentation = try source.segmentation(run: run, name: name, resamples: resamples, seed: seed) {
+                    segmentations.append(segmentation)
+                }
+                if pictures > 0 {
+                    let gallery = try ReportPictures.maskGallery(catalog: source.catalog, run: run, name: name, count: pictures)
+                        ?? ReportPictures.explanationGallery(catalog: source.catalog, run: run, name: name, count: pictures)
+                    if let gallery { galleries.append(gallery) }
+                }
                 if let split = run.split, splitsSeen.insert(split).inserted {
                     let (table, identity) = try source.splitTable(split)
                     splitTables.append(table)
@@ -88,6 +98,7 @@ struct EvaluationOptions: ParsableArguments {
                   ("command", (["cohort"] + CommandLine.arguments.dropFirst()).joined(separator: " "))]
         var report = EvaluationReport(title: title, models: models, histories: loadedHistories, provenance: Provenance(facts: facts))
         report.splitTables = splitTables
+        (report.segmentations, report.galleries) = (segmentations, galleries)
         return report
     }
 }
@@ -116,6 +127,7 @@ struct Evaluate: ParsableCommand {
         let report = try options.report()
         for table in [report.datasetTable] + report.splitTables + [report.summaryTable, report.perClassTable] { TextTable.print(table) }
         if report.models.contains(where: { $0.operatingPoint != nil }) { TextTable.print(report.operatingPointTable) }
+        if !report.segmentations.isEmpty { TextTable.print(report.segmentationTable) }
         let comparisons = try report.comparisonTable()
         if !comparisons.rows.isEmpty { TextTable.print(comparisons) }
         if let out {

@@ -55,6 +55,10 @@ struct Score: ParsableCommand {
         let digest = FileManager.default.contents(atPath: checkpoint).map { SHA256.hex([UInt8]($0)) } ?? ""
         var object: [String: Any] = ["checkpoint": checkpoint, "checkpoint_sha256": digest, "classes": scorer.classes,
                                      "tta": tta, "partition": partition, "aggregate": aggregate]
+        if scorer.isSegmentation {
+            object["mask_folder"] = URL(fileURLWithPath: masks.folder(out: out)).standardizedFileURL.path
+            object["mask_score"] = masks.maskScore.rawValue
+        }
         for key in ["run_name", "run_id", "architecture", "epoch", "seed", "split", "task_output"] { object["training_" + key] = scorer.metadata[key] }
         return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
     }
