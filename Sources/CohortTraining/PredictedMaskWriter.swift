@@ -26,12 +26,16 @@ public final class PredictedMaskWriter {
     public let probability: Bool
     let provider: SampleProvider
     let root: String?
+    /// Whether an image without masks has an empty reference (catalog scoring: no mask means no lesion, as in
+    /// training) rather than none (a folder of files).
+    public let emptyWhenMissing: Bool
     /// Every image's outcome, in scoring order.
     public private(set) var outcomes: [MaskOutcome] = []
 
     /// `root` is the folder image paths are shown relative to (the import root or the scored folder).
-    public init(folder: String, threshold: Float = 0.5, probability: Bool = false, preprocessing: Preprocessing, root: String?) throws {
-        (self.folder, self.threshold, self.probability, self.root) = (folder, threshold, probability, root)
+    public init(folder: String, threshold: Float = 0.5, probability: Bool = false, preprocessing: Preprocessing, root: String?,
+                emptyWhenMissing: Bool = true) throws {
+        (self.folder, self.threshold, self.probability, self.root, self.emptyWhenMissing) = (folder, threshold, probability, root, emptyWhenMissing)
         provider = SampleProvider(preprocessing: preprocessing, cache: nil)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     }
@@ -58,7 +62,8 @@ public final class PredictedMaskWriter {
         }
         var outcome = MaskOutcome(entry: scored.entry, maskFile: name, predictedPixels: binary.filter { $0 }.count, scores: nil,
                                   distanceUnit: mask.geometry.spacingMillimeters == nil ? "pixel" : "mm")
-        if let reference = try provider.mergedMask(scored.entry, height: h, width: w) {
+        let missing = emptyWhenMissing ? FloatImage(height: h, width: w, channels: 1) : nil
+        if let reference = try provider.mergedMask(scored.entry, height: h, width: w) ?? missing {
             let spacing = mask.geometry.spacingMillimeters.map { ($0[0], $0[1]) } ?? (1, 1)
             outcome.scores = SegmentationMetrics.scores(reference: reference.values.map { $0 > 0.5 }, predicted: binary, height: h, width: w,
                                                         spacing: spacing)

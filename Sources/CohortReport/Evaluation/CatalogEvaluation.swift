@@ -33,6 +33,8 @@ public struct CatalogEvaluation {
             throw ReportError(code: .input, message: "scoring run \(run.id) '\(run.name)' does not record its classes (scored by an older Cohort?); score again")
         }
         var order = Array(classes.indices)
+        // A segmentation run's image truth is lesion / background whatever the classifiers call their classes.
+        let positive = run.settings["training_task_output"] == "segmentation" ? nil : positive
         if let positive {
             guard let k = classes.firstIndex(of: positive) else {
                 throw ReportError(code: .input, message: "--positive '\(positive)' is not a class of run '\(run.name)' (classes: \(classes.joined(separator: ", ")))")

@@ -17,14 +17,15 @@ struct MaskScoringOptions: ParsableArguments {
 
     func folder(out: String) -> String { masks ?? ((out as NSString).deletingPathExtension + "-masks") }
 
-    func writer(out: String, scorer: Scorer, root: String?) throws -> PredictedMaskWriter {
+    func writer(out: String, scorer: Scorer, root: String?, catalog: Bool) throws -> PredictedMaskWriter {
         guard (0...1).contains(maskThreshold) else { throw ValidationError("--mask-threshold is a probability in [0, 1]") }
         return try PredictedMaskWriter(folder: folder(out: out), threshold: maskThreshold, probability: probabilityMasks,
-                                       preprocessing: scorer.preprocessing, root: root)
+                                       preprocessing: scorer.preprocessing, root: root, emptyWhenMissing: catalog)
     }
 
     /// Image-level truth of a segmentation scoring: lesion when the image's reference mask has foreground,
-    /// background when it is empty, unlabelled without a reference.
+    /// background when it is empty (in a catalog, an image without masks has an empty one), unlabelled without a
+    /// reference (a folder of files).
     static func lesionTruth(_ scored: [ScoredImage], _ outcomes: [MaskOutcome]) -> ([ScoredImage], [String]) {
         var truth: [Int64: Int] = [:]
         for o in outcomes { if let s = o.scores { truth[o.entry.imageId] = s.referencePixels > 0 ? 1 : 0 } }

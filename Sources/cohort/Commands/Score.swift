@@ -97,7 +97,7 @@ struct Score: ParsableCommand {
         if !outFolder.isEmpty { try FileManager.default.createDirectory(atPath: outFolder, withIntermediateDirectories: true) }
         let bar = ProgressReporter(label: "score")
         let start = Date()
-        let writer = try scorer.isSegmentation ? masks.writer(out: out, scorer: scorer, root: folder ?? commonRoot(entries)) : nil
+        let writer = try scorer.isSegmentation ? masks.writer(out: out, scorer: scorer, root: folder ?? commonRoot(entries), catalog: split != nil) : nil
         var (scored, failures) = scorer.score(entries, batchSize: batchSize, flipAugmentation: tta, isolation: pool, maskScore: masks.maskScore,
                                               onMask: writer.map { w in { try w.handle($0, $1) } }) { done, total in
             if !quiet { bar.update(done: done, total: total, elapsed: Date().timeIntervalSince(start)) }
