@@ -3,7 +3,7 @@
 // Layers (STYLE.md section 1): C targets -> CohortCore -> CohortImageIO -> CohortCatalog -> cohort (CLI).
 import PackageDescription
 
-let dcmtkLibraries = ["dcmimage", "dcmimgle", "dcmjpeg", "dcmjpls", "dcmdata", "oflog", "ofstd"]
+let dcmtkLibraries = ["dcmseg", "dcmfg", "dcmiod", "dcmimage", "dcmimgle", "dcmjpeg", "dcmjpls", "dcmdata", "oflog", "ofstd"]
 
 let optimized: [SwiftSetting] = [.unsafeFlags(["-O"])]
 

@@ -11,6 +11,8 @@ public struct MaskOutcome: Sendable {
     public var entry: DatasetEntry
     /// The predicted mask's file, relative to the mask folder.
     public var maskFile: String
+    /// The DICOM Segmentation written for a DICOM source, relative to the mask folder (nil for PNG and TIFF).
+    public var segmentationFile: String?
     public var predictedPixels: Int
     /// Agreement with the merged reference masks (nil when the image has none in the catalog).
     public var scores: SegmentationScores?
@@ -29,6 +31,8 @@ public final class PredictedMaskWriter {
     /// Whether an image without masks has an empty reference (catalog scoring: no mask means no lesion, as in
     /// training) rather than none (a folder of files).
     public let emptyWhenMissing: Bool
+    /// The algorithm name recorded in DICOM Segmentations (the model and its run).
+    public var algorithm = "Cohort"
     /// Every image's outcome, in scoring order.
     public private(set) var outcomes: [MaskOutcome] = []
 
@@ -60,8 +64,14 @@ public final class PredictedMaskWriter {
         guard rename(partial, target) == 0 else {
             throw TrainingError(message: "cannot move the mask into place: \(String(cString: strerror(errno)))", path: target)
         }
-        var outcome = MaskOutcome(entry: scored.entry, maskFile: name, predictedPixels: binary.filter { $0 }.count, scores: nil,
-                                  distanceUnit: mask.geometry.spacingMillimeters == nil ? "pixel" : "mm")
+        var outcome = MaskOutcome(entry: scored.entry, maskFile: name, segmentationFile: nil, predictedPixels: binary.filter { $0 }.count,
+                                  scores: nil, distanceUnit: mask.geometry.spacingMillimeters == nil ? "pixel" : "mm")
+        if ImageFiles.detectFormat(path: scored.entry.path) == .dicom {
+            let segmentation = String(name.dropLast(".mask.png".count)) + ".seg.dcm"
+            try DicomSegmentationWriter.writeBinary(source: scored.entry.path, mask: binary, rows: h, columns: w,
+                                                    algorithm: algorithm, to: folder + "/" + segmentation)
+            outcome.segmentationFile = segmentation
+        }
         let missing = emptyWhenMissing ? FloatImage(height: h, width: w, channels: 1) : nil
         if let reference = try provider.mergedMask(scored.entry, height: h, width: w) ?? missing {
             let spacing = mask.geometry.spacingMillimeters.map { ($0[0], $0[1]) } ?? (1, 1)

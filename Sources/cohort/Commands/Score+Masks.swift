@@ -19,8 +19,10 @@ struct MaskScoringOptions: ParsableArguments {
 
     func writer(out: String, scorer: Scorer, root: String?, catalog: Bool) throws -> PredictedMaskWriter {
         guard (0...1).contains(maskThreshold) else { throw ValidationError("--mask-threshold is a probability in [0, 1]") }
-        return try PredictedMaskWriter(folder: folder(out: out), threshold: maskThreshold, probability: probabilityMasks,
-                                       preprocessing: scorer.preprocessing, root: root, emptyWhenMissing: catalog)
+        let writer = try PredictedMaskWriter(folder: folder(out: out), threshold: maskThreshold, probability: probabilityMasks,
+                                             preprocessing: scorer.preprocessing, root: root, emptyWhenMissing: catalog)
+        writer.algorithm = [scorer.metadata["architecture"], scorer.metadata["run_name"]].compactMap { $0 }.joined(separator: " ")
+        return writer
     }
 
     /// Image-level truth of a segmentation scoring: lesion when the image's reference mask has foreground,
@@ -57,9 +59,10 @@ struct MaskScoringOptions: ParsableArguments {
                                  asd: o.scores?.averageSurfaceDistance, distanceUnit: o.distanceUnit)
             })
         }
-        print("wrote \(writer.outcomes.count) predicted mask(s) to \(writer.folder)/ and per-image agreement to \(csv)")
+        let segmentations = writer.outcomes.filter { $0.segmentationFile != nil }.count
+        print("wrote \(writer.outcomes.count) predicted mask(s)\(segmentations > 0 ? " and \(segmentations) DICOM Segmentation(s)" : "") to \(writer.folder)/ and per-image agreement to \(csv)")
         let referenced = writer.outcomes.compactMap(\.scores)
-        guard !referenced.isEmpty else { print("no image has a reference mask in the catalog: nothing to compare"); return }
+        guard !referenced.isEmpty else { print("no reference masks to compare with (score a catalog split with --split to compare with its masks)"); return }
         let withLesion = referenced.filter { $0.referencePixels > 0 }
         let units = Set(writer.outcomes.map(\.distanceUnit)).sorted().joined(separator: "/")
         for (title, group) in [("images with a lesion", withLesion), ("all images with a reference", referenced)] where !group.isEmpty {
