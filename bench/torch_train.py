@@ -29,7 +29,44 @@ def mammo_cnn(channels, size, classes):
                          nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 1))
 
 
+class UNet(nn.Module):
+    """Cohort's `unet` (widths 16/32/64/128, bottleneck 256): double 3x3 conv + BN + ReLU, max-pool down,
+    2x2 stride-2 transposed convolutions up, skips concatenated (skip first), 1x1 head."""
+
+    def __init__(self, channels, classes, widths=(16, 32, 64, 128)):
+        super().__init__()
+
+        def double(cin, cout):
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
+                                 nn.Conv2d(cout, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
+
+        self.down, cin = nn.ModuleList(), channels
+        for w in widths:
+            self.down.append(double(cin, w))
+            cin = w
+        self.bottleneck = double(cin, cin * 2)
+        self.up, self.decode, current = nn.ModuleList(), nn.ModuleList(), cin * 2
+        for w in reversed(widths):
+            self.up.append(nn.ConvTranspose2d(current, w, 2, stride=2))
+            self.decode.append(double(2 * w, w))
+            current = w
+        self.head = nn.Conv2d(current, classes, 1)
+
+    def forward(self, x):
+        skips = []
+        for block in self.down:
+            x = block(x)
+            skips.append(x)
+            x = nn.functional.max_pool2d(x, 2)
+        x = self.bottleneck(x)
+        for up, decode in zip(self.up, self.decode):
+            x = decode(torch.cat([skips.pop(), up(x)], 1))
+        return self.head(x)
+
+
 def make(name, channels, size, classes):
+    if name == "unet":
+        return UNet(channels, classes)
     if name == "simple-cnn":
         return simple_cnn(channels, size, classes)
     if name == "mammo-cnn":
@@ -43,10 +80,13 @@ def make(name, channels, size, classes):
 
 def run(name, batch, size, mode, steps, channels_last):
     torch.manual_seed(1)
-    channels = 1 if name == "mammo-cnn" else 3
+    channels = 1 if name in ("mammo-cnn", "unet") else 3
     model = make(name, channels, size, 2)
     x = torch.randn(batch, channels, size, size)
     y = torch.arange(batch) % 2
+    if name == "unet":  # per-pixel targets: a square lesion in every image
+        y = torch.zeros(batch, size, size, dtype=torch.long)
+        y[:, size // 4:size // 2, size // 4:size // 2] = 1
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)

@@ -18,7 +18,8 @@ mammo-cnn 32 256 train 1.5
 resnet18 8 224 train 1.4
 resnet18 32 224 train 1.15
 mobilenet-v2 8 224 train 2.0
-resnet18 32 224 inference 1.2"}
+resnet18 32 224 inference 1.2
+unet 8 256 train 1.5"}
 printf "%-13s %5s %4s %-9s %12s %12s %7s %6s %10s %10s %8s\n" model batch size mode cohort_img/s torch_img/s ratio goal cohort_MB torch_MB GFLOP/s
 while read -r model batch size mode goal; do
   [ -n "$model" ] || continue

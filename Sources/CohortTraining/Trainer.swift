@@ -42,7 +42,8 @@ public final class Trainer {
         let c = configuration
         let segmentation = ModelZoo.segmenters.contains(c.model)
         func load(_ partition: String) throws -> CatalogDataset {
-            let dataset = try CatalogDataset.load(catalog: catalog, split: c.split, partition: partition).restricted(to: c.includeClasses)
+            let dataset = try CatalogDataset.load(catalog: catalog, split: c.split, partition: partition, task: c.task)
+                .restricted(to: c.includeClasses)
             return segmentation ? dataset : dataset.withoutMasks()
         }
         let train = try load(c.trainPartition), validation = try load(c.validationPartition)
@@ -129,7 +130,7 @@ public final class Trainer {
         let segmentation = ModelZoo.segmenters.contains(configuration.model)
         let output = segmentation ? "segmentation" : configuration.model == "mammo-cnn" ? "sigmoid" : "softmax"
         return ["architecture": configuration.model, "classes": segmentation ? "background,lesion" : classes.joined(separator: ","),
-         "task_classes": classes.joined(separator: ","), "epoch": String(epoch),
+         "task_classes": classes.joined(separator: ","), "epoch": String(epoch), "task": configuration.task ?? "",
          "preprocessing_json": preprocessingJSON, "task_output": output,
          "preprocessing": data.preprocessing.canonicalDescription, "input": "\(data.preprocessing.outputChannels)x\(data.preprocessing.height)x\(data.preprocessing.width)",
          "run_name": configuration.name, "run_id": String(run), "split": configuration.split, "seed": String(configuration.seed),

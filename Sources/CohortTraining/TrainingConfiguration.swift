@@ -5,6 +5,8 @@ import Foundation
 public struct TrainingConfiguration: Sendable, Codable {
     public var name = "run"
     public var split = "main"
+    /// The task whose labels train the model (nil: the split's own task), e.g. a task derived from it.
+    public var task: String? = nil
     public var trainPartition = "train", validationPartition = "validation"
     public var model = "simple-cnn"
     public var epochs = 10

@@ -19,7 +19,7 @@ extension TrainingConfiguration {
 
     static let keys: Set<String> = ["name", "split", "train_partition", "validation_partition", "model", "epochs", "batch_size",
                                     "optimizer", "learning_rate", "weight_decay", "step_size", "gamma", "patience", "min_epochs",
-                                    "restore_best", "class_weights", "seed", "monitor", "segmentation_loss", "include_classes"]
+                                    "restore_best", "class_weights", "seed", "monitor", "segmentation_loss", "include_classes", "task"]
 
     /// Reads the `training` section of an experiment file (other sections are ignored here); unknown keys are errors.
     public static func load(yamlFile path: String) throws -> TrainingConfiguration {
@@ -44,6 +44,7 @@ extension TrainingConfiguration {
         }
         c.name = t["name"] as? String ?? c.name
         c.split = t["split"] as? String ?? c.split
+        c.task = t["task"] as? String ?? c.task
         c.trainPartition = t["train_partition"] as? String ?? c.trainPartition
         c.validationPartition = t["validation_partition"] as? String ?? c.validationPartition
         c.model = t["model"] as? String ?? c.model

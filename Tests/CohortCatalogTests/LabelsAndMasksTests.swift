@@ -104,6 +104,22 @@ final class LabelsAndMasksTests: XCTestCase {
         XCTAssertEqual(counts.map { "\($0.value)=\($0.count)" }, ["benign=1", "normal=1"])
     }
 
+    func testADerivedTaskRenamesMappedValuesAndKeepsTheOthers() throws {
+        let folder = try TemporaryFolder()
+        let catalog = try self.catalog(folder, files: ["benign/x.png": gray, "malignant/m.png": rgb, "normal/y.png": rgb])
+        _ = try FolderLabels(catalog: catalog).assign(task: "pathology")
+        let result = try DerivedLabels(catalog: catalog).derive(task: "abnormal", from: "pathology", map: ["benign": "abnormal", "malignant": "abnormal"])
+        XCTAssertEqual(result.assigned, 3)
+        XCTAssertEqual(result.unmappedValues, ["normal"])
+        let values = try catalog.read { db in try String.fetchAll(db, sql: "SELECT value FROM label WHERE task = 'abnormal' ORDER BY value") }
+        XCTAssertEqual(values, ["abnormal", "abnormal", "normal"])
+        XCTAssertEqual(try DerivedLabels(catalog: catalog).derive(task: "abnormal", from: "pathology", map: ["benign": "abnormal", "malignant": "abnormal"]).unchanged, 3,
+                       "deriving again changes nothing")
+        XCTAssertThrowsError(try DerivedLabels(catalog: catalog).derive(task: "t", from: "birads", map: [:])) { error in
+            XCTAssertTrue("\(error)".contains("tasks here: abnormal, pathology"), "\(error)")
+        }
+    }
+
     func testCSVFieldsFollowRFC4180() throws {
         let table = try CSVFile(text: "\u{FEFF}a,b,c\r\n\"x, y\",\"say \"\"hi\"\"\",\n\"multi\nline\",2\n")
         XCTAssertEqual(table.header, ["a", "b", "c"])

@@ -27,14 +27,15 @@ final class SegmentationPipelineTests: XCTestCase {
             title: seg
             catalog: c/c.sqlite
             import: {paths: [data], labels_from_folders: finding, mask_suffix: _mask}
+            labels: {derive_from: finding, task: abnormal, map: {lesion: abnormal, normal: clear}}
             split: {name: s, task: finding, ratios: [0.5, 0.25, 0.25], group: none, seed: 1}
             data: {size: [24, 24], intensity: window, window: [127.5, 256]}
             training: {epochs: 3, batch_size: 4, monitor: dice}
             models:
               - {name: seg, model: unet-small, learning_rate: 0.003}
-              - {name: cnn, model: simple-cnn, monitor: loss}
+              - {name: cnn, model: simple-cnn, monitor: loss, task: abnormal}
             score: {partition: test}
-            report: {out: r, resamples: 20, positive: lesion}
+            report: {out: r, resamples: 20, positive: abnormal}
             """
         try Data(experiment.utf8).write(to: URL(fileURLWithPath: folder.file("e.yaml")))
         let result = try runCohort(["pipeline", "e.yaml", "--quiet"], in: folder.path)
@@ -49,5 +50,9 @@ final class SegmentationPipelineTests: XCTestCase {
             XCTAssertTrue(html.contains(expected), "\(expected) missing from the report")
         }
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.file("r/segmentation.csv")))
+        // The classifier learnt the derived task on the split's partitions, and was scored by it.
+        let scores = try String(contentsOfFile: folder.file("r/scores/cnn.csv"), encoding: .utf8)
+        XCTAssertTrue(scores.hasPrefix("path,label,p_abnormal,p_clear"), String(scores.prefix(80)))
+        XCTAssertTrue(result.out.contains("Paired AUC comparison") || html.contains("Model comparison"), "seg and cnn are compared on the same images")
     }
 }

@@ -57,3 +57,43 @@ public struct FolderLabels {
         }
     }
 }
+
+/// A task derived from another by renaming its values (benign and malignant as abnormal, say), so that one split
+/// serves several questions.
+public struct DerivedLabels {
+    let catalog: Catalog
+
+    /// Creates the labeller.
+    public init(catalog: Catalog) { self.catalog = catalog }
+
+    /// What deriving did: labels added or changed, already equal, and the source task's values left as they were
+    /// (no mapping named them).
+    public struct Result: Sendable {
+        public var assigned = 0, unchanged = 0
+        public var unmappedValues: [String] = []
+    }
+
+    /// Labels every image labelled under `source` with `map[value] ?? value` under `task`. An unknown source task
+    /// is an error listing the tasks.
+    public func derive(task: String, from source: String, map: [String: String]) throws -> Result {
+        guard task != source else { throw CatalogError(code: .invalidArgument, message: "derive a new task: '\(task)' is the source task") }
+        return try catalog.write { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT imageId, value FROM label WHERE task = ? ORDER BY imageId", arguments: [source])
+            guard !rows.isEmpty else {
+                let tasks = try String.fetchAll(db, sql: "SELECT DISTINCT task FROM label ORDER BY task")
+                throw CatalogError(code: .notFound, message: "no labels for task '\(source)'; tasks here: \(tasks.isEmpty ? "none" : tasks.joined(separator: ", "))")
+            }
+            var result = Result(), unmapped = Set<String>()
+            for row in rows {
+                let value: String = row["value"]
+                if map[value] == nil { unmapped.insert(value) }
+                switch try LabelStore.set(imageId: row["imageId"], task: task, value: map[value] ?? value, source: "derived:\(source)", in: db) {
+                case .added, .changed: result.assigned += 1
+                case .unchanged: result.unchanged += 1
+                }
+            }
+            result.unmappedValues = unmapped.sorted()
+            return result
+        }
+    }
+}

@@ -30,14 +30,27 @@ public struct CatalogDataset: Sendable {
     /// Label values of the task in the split, sorted: class index i is `classes[i]`.
     public var classes: [String]
 
-    /// Loads the images of `partition` of split `split`, labelled by the split's task.
-    public static func load(catalog: Catalog, split: String, partition: String) throws -> CatalogDataset {
+    /// Loads the images of `partition` of split `split`, labelled by the split's task, or by `task` (another task
+    /// on the same partitions: its classes are the values it has on the split's images).
+    public static func load(catalog: Catalog, split: String, partition: String, task: String? = nil) throws -> CatalogDataset {
         let summary = try SplitStore(catalog: catalog).summary(name: split)
         guard summary.partitions.contains(where: { $0.name == partition }) else {
             throw DataError(code: .configuration,
                             message: "split '\(split)' has no partition '\(partition)' (it has \(summary.partitions.map(\.name).joined(separator: ", ")))")
         }
-        let classes = summary.classes
+        let labelTask = task ?? summary.task
+        var classes = summary.classes
+        if labelTask != summary.task {
+            classes = try catalog.read { db in
+                try String.fetchAll(db, sql: """
+                    SELECT DISTINCT label.value FROM splitAssignment a JOIN split ON split.id = a.splitId
+                    JOIN label ON label.imageId = a.imageId AND label.task = ? WHERE split.name = ? ORDER BY label.value
+                    """, arguments: [labelTask, split])
+            }
+            guard !classes.isEmpty else {
+                throw DataError(code: .configuration, message: "no image of split '\(split)' has a label for task '\(labelTask)' (cohort labels derive makes one)")
+            }
+        }
         let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         return try catalog.read { db in
             let rows = try Row.fetchAll(db, sql: """
@@ -51,9 +64,9 @@ public struct CatalogDataset: Sendable {
                         WHERE mask.imageId = image.id ORDER BY mask.ordinal) AS maskContent
                 FROM splitAssignment a JOIN split ON split.id = a.splitId
                 JOIN image ON image.id = a.imageId JOIN file ON file.id = image.fileId
-                LEFT JOIN label ON label.imageId = image.id AND label.task = split.task
+                LEFT JOIN label ON label.imageId = image.id AND label.task = ?
                 WHERE split.name = ? AND a.partition = ? ORDER BY image.id
-                """, arguments: [split, partition])
+                """, arguments: [labelTask, split, partition])
             let entries = rows.map { row -> DatasetEntry in
                 // group_concat has no guaranteed order in SQLite 3.40: sort for stable cache keys.
                 let masks = (row["masks"] as String?)?.split(separator: "\n").map(String.init).sorted() ?? []

@@ -32,12 +32,18 @@ struct BenchTrain: ParsableCommand {
 
     func run() throws {
         OneDNNThreads.set(threads)
-        let inputChannels = channels ?? (model == "mammo-cnn" ? 1 : 3)
+        let segmenter = ModelZoo.segmenters.contains(model)
+        let inputChannels = channels ?? (model == "mammo-cnn" || model.hasPrefix("unet") ? 1 : 3)
         let net = try ModelZoo.make(model, channels: inputChannels, height: size, width: size, classes: classes)
         WeightInitialization.kaimingUniform(net, seed: 1)
         var random = SeededGenerator(seed: 2)
         let input = Tensor(shape: [batchSize, inputChannels, size, size], data: (0..<(batchSize * inputChannels * size * size)).map { _ in Scalar(random.normal()) })
         let labels = (0..<batchSize).map { $0 % classes }
+        // Segmenters: per-pixel targets, a square lesion in every image (as bench/torch_train.py).
+        let pixelTargets = (0..<(batchSize * size * size)).map { i -> Int in
+            let (y, x) = ((i / size) % size, i % size)
+            return (size / 4..<size / 2).contains(y) && (size / 4..<size / 2).contains(x) ? 1 : 0
+        }
         let optimizer = Adam(parameters: net.parameters, learningRate: 1e-4)
         var times: [Double] = []
         var layerTimes: [String: (forward: Double, backward: Double)] = [:]
@@ -74,7 +80,8 @@ struct BenchTrain: ParsableCommand {
                 if step > 0 { layerTimes["(adam)", default: (0, 0)].backward += Self.seconds(since: t) }
             } else {
                 let logits = net.forward(input, training: true)
-                let loss = model == "mammo-cnn" ? binaryCrossEntropyWithLogits(logits, targets: labels.map { Scalar($0 % 2) })
+                let loss = segmenter ? pixelwiseCrossEntropy(logits, targets: pixelTargets)
+                    : model == "mammo-cnn" ? binaryCrossEntropyWithLogits(logits, targets: labels.map { Scalar($0 % 2) })
                     : softmaxCrossEntropy(logits, labels: labels)
                 net.zeroGradients()
                 _ = net.backward(loss.gradient)

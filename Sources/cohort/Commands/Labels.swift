@@ -6,7 +6,7 @@ import Foundation
 struct Labels: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Label catalog images from a CSV file or from their folder names.",
-        subcommands: [ImportCSV.self, FromFolders.self]
+        subcommands: [ImportCSV.self, FromFolders.self, Derive.self]
     )
 
     struct ImportCSV: ParsableCommand {
@@ -97,6 +97,39 @@ struct Labels: ParsableCommand {
             let result = try FolderLabels(catalog: catalog.open()).assign(task: task)
             print("labels '\(task)': \(result.assigned) set from folders, \(result.unchanged) unchanged" +
                   (result.withoutFolder > 0 ? ", \(result.withoutFolder) image(s) directly under their root left unlabelled" : ""))
+        }
+    }
+}
+
+extension Labels {
+    struct Derive: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a task from another by renaming its values, e.g. benign and malignant as abnormal.",
+            discussion: """
+                Every image labelled under --from gets a label under --task: the --map value when one names it, \
+                else the same value. A split made on the source task serves the derived one (training's --task), \
+                so a binary question shares the partitions of a three-class split.
+
+                Example:
+                  cohort labels derive --from pathology --task abnormal --map benign=abnormal --map malignant=abnormal
+                """
+        )
+
+        @Option(help: "The source task.") var from: String
+        @Option(help: "The new task.") var task: String
+        @Option(name: .customLong("map"), help: ArgumentHelp("Rename a value (repeatable).", valueName: "old=new")) var maps: [String] = []
+        @OptionGroup var catalog: CatalogOptions
+
+        func run() throws {
+            var map: [String: String] = [:]
+            for m in maps {
+                let parts = m.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw ValidationError("--map is old=new, got \(m)") }
+                map[parts[0]] = parts[1]
+            }
+            let result = try DerivedLabels(catalog: catalog.open()).derive(task: task, from: from, map: map)
+            print("labels '\(task)' from '\(from)': \(result.assigned) set, \(result.unchanged) unchanged" +
+                  (result.unmappedValues.isEmpty ? "" : "; values kept as they were: \(result.unmappedValues.joined(separator: ", "))"))
         }
     }
 }

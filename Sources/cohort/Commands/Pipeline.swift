@@ -19,12 +19,14 @@ struct Pipeline: ParsableCommand {
               catalog: catalogs/demo/demo.sqlite
               import: {paths: [catalogs/demo/studies]}          # also deidentify + key, labels_from_folders, mask_suffix
               labels: {csv: catalogs/demo/studies/labels.csv, task: finding, value_column: finding, path_column: path}
+                # or a task derived from another: {derive_from: pathology, task: abnormal, map: {benign: abnormal}}
               split: {name: main, task: finding, ratios: [0.6, 0.2, 0.2], group: patient, seed: 7}
               data: {size: [96, 96], resize: pad, crop_to_foreground: true, orientation: laterality}
               training: {epochs: 12, batch_size: 16, learning_rate: 0.001}    # defaults of every model
               models:
                 - {name: cnn, model: simple-cnn}
                 - {name: cnn-lr3e-4, model: simple-cnn, learning_rate: 0.0003}
+                # per model also: task (labels of another task on the split), include_classes, segmentation_loss
               score: {partition: test, tta: true}
               report: {out: catalogs/demo/report, positive: mass, resamples: 1000}
 
@@ -41,7 +43,7 @@ struct Pipeline: ParsableCommand {
     static let modelKeys: [String: String] = [
         "model": "--model", "epochs": "--epochs", "batch_size": "--batch-size", "optimizer": "--optimizer",
         "learning_rate": "--learning-rate", "step_size": "--step-size", "patience": "--patience", "min_epochs": "--min-epochs",
-        "monitor": "--monitor", "segmentation_loss": "--segmentation-loss",
+        "monitor": "--monitor", "segmentation_loss": "--segmentation-loss", "task": "--task",
         "seed": "--seed", "size": "--size",
     ]
 
@@ -70,7 +72,17 @@ struct Pipeline: ParsableCommand {
             announce("import", arguments)
             try Self.runTolerating(arguments, what: "some files could not be imported; see `cohort failures --catalog \(catalogPath)`")
         }
-        if let section = try file.section("labels") {
+        if let section = try file.section("labels"), let source = section["derive_from"] as? String {
+            guard let task = section["task"] as? String else { throw file.error("labels.derive_from needs labels.task (the new task's name)") }
+            var arguments = ["labels", "derive", "--from", source, "--task", task, "--catalog", catalogPath]
+            for (old, new) in (section["map"] as? [String: Any] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                // YAML reads unquoted yes/no/on/off as booleans: a label value must stay the text written.
+                guard let value = new as? String else { throw file.error("labels.map.\(old) must be text; quote it (\"\(new)\" became \(type(of: new)))") }
+                arguments += ["--map", "\(old)=\(value)"]
+            }
+            announce("labels", arguments)
+            try Self.execute(arguments)
+        } else if let section = try file.section("labels") {
             guard let csv = section["csv"] as? String, let task = section["task"] as? String else { throw file.error("labels needs csv and task") }
             var arguments = ["labels", "import", csv, "--task", task, "--value-column", section["value_column"] as? String ?? task, "--catalog", catalogPath]
             for (key, flag) in [("path_column", "--path-column"), ("uid_column", "--uid-column"), ("patient_column", "--patient-column"),

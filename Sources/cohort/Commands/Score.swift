@@ -81,7 +81,9 @@ struct Score: ParsableCommand {
         var store: (Catalog, Int64)?
         if let split {
             let c = try Catalog(path: catalog)
-            let all = try CatalogDataset.load(catalog: c, split: split, partition: partition)
+            // Labelled by the task the model was trained on (empty: the split's own).
+            let task = scorer.metadata["task"].flatMap { $0.isEmpty ? nil : $0 }
+            let all = try CatalogDataset.load(catalog: c, split: split, partition: partition, task: task)
             let dataset = scorer.isSegmentation ? all : all.withoutMasks()
             entries = dataset.entries
             labels = dataset.classes

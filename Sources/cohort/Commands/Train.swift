@@ -35,6 +35,8 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Experiment YAML with `data` and `training` sections.", valueName: "file")) var config: String?
     @Option(help: "Run name (also the default output folder name).") var name: String?
     @Option(help: "Split name.") var split: String?
+    @Option(help: "Train on this task's labels over the split's partitions (default: the split's task), e.g. one made by cohort labels derive.")
+    var task: String?
     @Option(help: "Model: \(ModelZoo.names.joined(separator: ", ")).") var model: String?
     @Option(help: "Epochs.") var epochs: Int?
     @Option(help: "Batch size.") var batchSize: Int?
@@ -59,6 +61,7 @@ struct Train: ParsableCommand {
         var data = try config.map { try DataSettings.load(yamlFile: $0) } ?? DataSettings()
         c.name = name ?? c.name
         c.split = split ?? c.split
+        c.task = task ?? c.task
         c.model = model ?? c.model
         c.epochs = epochs ?? c.epochs
         c.batchSize = batchSize ?? c.batchSize
