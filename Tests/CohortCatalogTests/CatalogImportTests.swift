@@ -88,7 +88,8 @@ final class CatalogImportTests: XCTestCase {
         let catalog = try Catalog(path: folder.file("c.sqlite"))
         XCTAssertEqual(try catalog.appliedMigrations(), ["v1 patients, studies, series, files, images, labels, masks, runs, failures",
                                                         "v2 splits and their assignments",
-                                                        "v3 training runs, per-epoch history and predictions"])
+                                                        "v3 training runs, per-epoch history and predictions",
+                                                        "v4 segmentation: per-epoch Dice and IoU, per-image mask results"])
         let journal = try catalog.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         XCTAssertEqual(journal, "wal")
     }

@@ -222,7 +222,7 @@ final class CommandLineTests: XCTestCase {
         let arguments = ["train", "--catalog", catalog, "--split", "main", "--model", "simple-cnn", "--epochs", "100", "--size", "32",
                          "--batch-size", "4", "--seed", "5", "--quiet"]
         XCTAssertEqual(try run(arguments + ["--name", "whole"]).status, 0)
-        var kills = 0, generator = UInt64(11)
+        var kills = 0, generator = UInt64(11), finished = false
         for attempt in 0..<30 {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
@@ -239,9 +239,12 @@ final class CommandLineTests: XCTestCase {
             } else {
                 process.waitUntilExit()
                 XCTAssertEqual(process.terminationStatus, 0)
+                finished = true
                 break
             }
         }
+        // On a loaded machine 30 short lives may not reach the end: finish with one more resume, unkilled.
+        if !finished { XCTAssertEqual(try run(arguments + ["--name", "killed", "--resume"]).status, 0) }
         print("training killed \(kills) times before a run finished")
         XCTAssertGreaterThanOrEqual(kills, 2, "training must have been killed mid-way")
         // The tensor bytes after the safetensors header (whose metadata names the run, which differs).
