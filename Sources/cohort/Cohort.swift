@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `cohort` command: medical images from the scanner's files to a paper's results table.
 @main
@@ -15,6 +16,8 @@ struct Cohort: ParsableCommand {
 
     static func main() {
         ProcessTuning.apply()
+        // Line-buffered output: `cohort pipeline > log` shows each step as it happens, not at exit.
+        setvbuf(Glibc.stdout, nil, Int32(_IOLBF), 0)
         // Workers start once per thread for every import and scoring run: skip parsing the whole command tree.
         if CommandLine.arguments.dropFirst().first == "worker", let worker = WorkerServer.fromArguments(Array(CommandLine.arguments.dropFirst(2))) {
             worker.serve()
