@@ -76,7 +76,8 @@ final class OneDNNTests: XCTestCase {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return Float(Double(state >> 11) * 0x1p-53 * 2 - 1)
         }
-        for (layer, shape) in [(ConvTranspose2d(6, 3, kernel: 2, stride: 2), [2, 6, 5, 7]), (ConvTranspose2d(4, 5, kernel: 3, stride: 3, bias: false), [1, 4, 3, 2])] {
+        for (layer, shape) in [(ConvTranspose2d(6, 3, kernel: 2, stride: 2), [2, 6, 5, 7]), (ConvTranspose2d(4, 5, kernel: 3, stride: 3, bias: false), [1, 4, 3, 2]),
+                               (ConvTranspose2d(7, 20, kernel: 2, stride: 2), [2, 7, 3, 5])] {
             for (_, p) in layer.state { for i in p.value.data.indices { p.value.data[i] = random() } }
             let x = Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in random() })
             let outShape = [shape[0], layer.outChannels, shape[2] * layer.stride, shape[3] * layer.stride]
@@ -91,6 +92,37 @@ final class OneDNNTests: XCTestCase {
                 XCTAssertEqual(a.shape, b.shape)
                 let error = zip(a.data, b.data).map { abs($0 - $1) }.max() ?? 0
                 XCTAssertLessThan(error, 1e-4, "ConvTranspose2d \(shape) output \(k)")
+            }
+        }
+    }
+
+    func testRegisterBlockedMatrixProductsEqualPlainSums() {
+        var state: UInt64 = 3
+        func random() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Double(state >> 11) * 0x1p-53 * 2 - 1)
+        }
+        for (rows, columns, inner) in [(9, 130, 5), (4, 64, 33), (3, 17, 1), (13, 96, 40), (1, 7, 3)] {
+            let a = (0..<(rows * inner)).map { _ in random() }, b = (0..<(inner * columns)).map { _ in random() }
+            let start = (0..<(rows * columns)).map { _ in random() }
+            for (transposed, accumulate) in [(false, false), (true, true)] {
+                // Transposed: A is read as [inner, rows] storage (C += A^T B, the weight-gradient form).
+                var c = start
+                a.withUnsafeBufferPointer { ap in
+                    b.withUnsafeBufferPointer { bp in
+                        c.withUnsafeMutableBufferPointer { cp in
+                            MatrixKernels.multiply(ap.baseAddress!, aRow: transposed ? 1 : inner, aColumn: transposed ? rows : 1, bp.baseAddress!,
+                                                   cp.baseAddress!, rows: rows, columns: columns, inner: inner, accumulate: accumulate)
+                        }
+                    }
+                }
+                for i in 0..<rows {
+                    for j in 0..<columns {
+                        var sum: Double = accumulate ? Double(start[i * columns + j]) : 0
+                        for k in 0..<inner { sum += Double(transposed ? a[k * rows + i] : a[i * inner + k]) * Double(b[k * columns + j]) }
+                        XCTAssertEqual(Double(c[i * columns + j]), sum, accuracy: 1e-4, "\(rows)x\(columns)x\(inner) at \(i),\(j)")
+                    }
+                }
             }
         }
     }

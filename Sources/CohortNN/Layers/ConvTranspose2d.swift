@@ -15,7 +15,6 @@ public final class ConvTranspose2d: Module {
     /// Whether the non-overlapping case (kernel == stride, no padding: U-Net's upsampling) runs as one matrix
     /// product per batch through `DenseKernels`; the scatter loops below stay as the reference, and tests compare.
     public var usesSIMDKernels = true
-    var pixelMajorInput: [Float] = []
     #endif
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true) {
