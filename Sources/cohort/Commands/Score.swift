@@ -21,7 +21,8 @@ struct Score: ParsableCommand {
 
             A segmentation checkpoint (unet, deeplabv3) also writes each predicted mask at the original image's size \
             as 8-bit PNG into --masks (binary 0/255 at --mask-threshold, or the lesion probability with \
-            --probability-masks), scores it against the image's masks in the catalog (Dice, IoU, pixel sensitivity \
+            --probability-masks) and, for a DICOM source, as a DICOM Segmentation NAME.seg.dcm that references \
+            it; scores it against the image's masks in the catalog (Dice, IoU, pixel sensitivity \
             and precision, HD95 and average surface distance in mm when the header gives the pixel spacing, in \
             pixels otherwise) into OUT.masks.csv and the catalog, and gives each image one score from its mask \
             (--mask-score max: the highest lesion probability; area: the predicted lesion fraction) so that it can \
