@@ -84,7 +84,7 @@ struct EvaluationOptions: ParsableArguments {
                 }
                 if pictures > 0 {
                     let gallery = try ReportPictures.maskGallery(catalog: source.catalog, run: run, name: name, count: pictures)
-                        ?? ReportPictures.explanationGallery(catalog: source.catalog, run: run, name: name, count: pictures)
+                        ?? ReportPictures.explanationGallery(catalog: source.catalog, run: run, name: name, count: pictures, positive: positive)
                     if let gallery { galleries.append(gallery) }
                 }
                 if let split = run.split, splitsSeen.insert(split).inserted {

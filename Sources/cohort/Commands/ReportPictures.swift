@@ -45,7 +45,7 @@ enum ReportPictures {
 
     /// Grad-CAM pictures of a classifier scoring run: for two classes the most confident true positives, false
     /// positives and false negatives; otherwise the most confident correct and wrong decisions.
-    static func explanationGallery(catalog: Catalog, run: RunRecord, name: String, count: Int) throws -> Gallery? {
+    static func explanationGallery(catalog: Catalog, run: RunRecord, name: String, count: Int, positive: String?) throws -> Gallery? {
         guard count > 0, run.settings["training_task_output"] != "segmentation", let checkpoint = run.settings["checkpoint"],
               FileManager.default.fileExists(atPath: checkpoint) else { return nil }
         let explainer = try Explainer(checkpoint: checkpoint)
@@ -57,10 +57,12 @@ enum ReportPictures {
         func predicted(_ s: [Double]) -> Int { s.indices.max { s[$0] < s[$1] } ?? 0 }
         var groups: [(String, [(imageId: Int64, path: String, truth: Int, scores: [Double])])]
         if classes.count == 2 {
-            let byScore = rows.sorted { ($0.scores[1], $1.path) > ($1.scores[1], $0.path) }
-            groups = [("true positive", byScore.filter { $0.truth == 1 && predicted($0.scores) == 1 }),
-                      ("false positive", byScore.filter { $0.truth == 0 && predicted($0.scores) == 1 }),
-                      ("false negative", byScore.reversed().filter { $0.truth == 1 && predicted($0.scores) == 0 })]
+            // The report's positive class (default: the second, as in the evaluation).
+            let p = positive.flatMap { classes.firstIndex(of: $0) } ?? 1
+            let byScore = rows.sorted { ($0.scores[p], $1.path) > ($1.scores[p], $0.path) }
+            groups = [("true positive", byScore.filter { $0.truth == p && predicted($0.scores) == p }),
+                      ("false positive", byScore.filter { $0.truth != p && predicted($0.scores) == p }),
+                      ("false negative", byScore.reversed().filter { $0.truth == p && predicted($0.scores) != p })]
         } else {
             let byConfidence = rows.sorted { ($0.scores.max() ?? 0, $1.path) > ($1.scores.max() ?? 0, $0.path) }
             groups = [("correct", byConfidence.filter { predicted($0.scores) == $0.truth }), ("wrong", byConfidence.filter { predicted($0.scores) != $0.truth })]
