@@ -17,6 +17,24 @@ enum ReportPictures {
         return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
+    /// Pictures are at most this many pixels on their longer side (a full mammogram per picture would make the
+    /// page tens of megabytes).
+    static let largestSide = 480
+
+    /// `image` scaled down to ``largestSide`` (bilinear, or nearest for masks); smaller images unchanged.
+    static func fitted(_ image: FloatImage, nearest: Bool = false) -> FloatImage {
+        let side = max(image.height, image.width)
+        guard side > largestSide else { return image }
+        let scale = Double(largestSide) / Double(side)
+        return Resampling.resize(image, height: max(1, Int((Double(image.height) * scale).rounded())),
+                                 width: max(1, Int((Double(image.width) * scale).rounded())), interpolation: nearest ? .nearest : .bilinear)
+    }
+
+    /// A row-major mask as a one-channel image of `like`'s size.
+    static func image(_ mask: [Bool], like: FloatImage) -> FloatImage {
+        FloatImage(height: like.height, width: like.width, channels: 1, values: mask.map { $0 ? 1 : 0 })
+    }
+
     /// The display image of `path` as gray `[H, W, 1]` in [0, 1] (the file's own VOI, or its range).
     static func display(_ path: String) throws -> FloatImage {
         Normalizer.toGray(try Preprocessor(Preprocessing()).intensities(of: try ImageFiles.read(path: path)))
@@ -35,7 +53,10 @@ enum ReportPictures {
             let gray = try display(entry.path)
             let truth = try SampleProvider(preprocessing: Preprocessing(), cache: nil).mergedMask(entry, height: gray.height, width: gray.width)
             guard let predicted = try ImageFiles.read(path: folder + "/" + maskFile).pixels, predicted.rows == gray.height, predicted.columns == gray.width else { continue }
-            let overlay = Overlay.outlines(gray, truth: truth?.values.map { $0 > 0.5 }, predicted: predicted.floatSamples(frame: 0).map { $0 >= 128 })
+            let small = fitted(gray)
+            let truthMask = truth.map { fitted($0, nearest: true).values.map { $0 > 0.5 } }
+            let predictedMask = fitted(image(predicted.floatSamples(frame: 0).map { $0 >= 128 }, like: gray), nearest: true).values.map { $0 > 0.5 }
+            let overlay = Overlay.outlines(small, truth: truthMask, predicted: predictedMask)
             pictures.append(Picture(caption: "\(kind): \(row.path), Dice \(String(format: "%.3f", row.result.dice ?? .nan))", png: try png(overlay)))
         }
         return pictures.isEmpty ? nil : Gallery(title: "Segmentation: best and worst cases (\(name))",
@@ -73,7 +94,7 @@ enum ReportPictures {
                 let entry = try CatalogDataset.single(catalog: catalog, imageId: row.imageId, task: nil).entries[0]
                 let e = try explainer.explain(entry)
                 let caption = "\(kind): \(row.path), truth \(classes[row.truth]), predicted \(e.className) \(String(format: "%.3f", e.probability))"
-                pictures.append(Picture(caption: caption, png: try png(Overlay.heatmap(e.display, e.heat))))
+                pictures.append(Picture(caption: caption, png: try png(Overlay.heatmap(fitted(e.display), fitted(e.heat)))))
             }
         }
         return pictures.isEmpty ? nil : Gallery(title: "Where \(name) looked (\(explainer.gradCAM.method.rawValue) at \(explainer.gradCAM.layer))",
