@@ -1,6 +1,8 @@
 // Loading, closing and element look-up for the C shim. Every extern "C" body catches C++ exceptions.
 #include "FileHandle.hpp"
 
+#include <cstdio>
+
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
 #include <dcmtk/dcmjpls/djdecode.h>
@@ -20,6 +22,22 @@ void initialize() {
         DJLSDecoderRegistration::registerCodecs();
         DcmRLEDecoderRegistration::registerCodecs();
     });
+}
+
+CDCMStatus saveAtomically(DcmFileFormat &file, const char *path, E_TransferSyntax syntax, char *message, size_t capacity) {
+    std::string temporary = std::string(path) + ".partial";
+    OFCondition status = file.saveFile(temporary.c_str(), syntax);
+    if (status.bad()) {
+        std::remove(temporary.c_str());
+        copyMessage(std::string("save: ") + status.text(), message, capacity);
+        return CDCM_INTERNAL;
+    }
+    if (std::rename(temporary.c_str(), path) != 0) {
+        std::remove(temporary.c_str());
+        copyMessage(std::string("cannot rename to ") + path, message, capacity);
+        return CDCM_INTERNAL;
+    }
+    return CDCM_OK;
 }
 
 DcmElement *findElement(DcmItem *root, CDCMPath path) {

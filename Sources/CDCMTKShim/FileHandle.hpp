@@ -35,6 +35,10 @@ DcmElement *findElement(DcmItem *root, CDCMPath path);
 /// Finds the pixel data element: (7FE0,0010) Pixel Data, else Float or Double Float Pixel Data.
 DcmElement *findPixelElement(DcmDataset *dataset, uint32_t *tagOut);
 
+/// Saves `file` in `syntax` to `path` through a temporary name and a rename, so a reader never sees half a
+/// file; on failure nothing is left behind and the message says why.
+CDCMStatus saveAtomically(DcmFileFormat &file, const char *path, E_TransferSyntax syntax, char *message, size_t capacity);
+
 }  // namespace cdcm
 
 #endif

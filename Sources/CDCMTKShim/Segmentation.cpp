@@ -137,18 +137,7 @@ extern "C" CDCMStatus cdcm_write_binary_segmentation(const char *sourcePath, con
             derivationItem->findAndGetSequenceItem(DCM_SourceImageSequence, sourceItem, 0).good() && sourceItem) {
             sourceItem->putAndInsertString(DCM_SpatialLocationsPreserved, "YES");
         }
-        std::string temporary = std::string(outputPath) + ".partial";
-        status = output.saveFile(temporary.c_str(), EXS_LittleEndianExplicit);
-        if (status.bad()) {
-            std::remove(temporary.c_str());
-            return segFail(status, "cannot write the segmentation", message, capacity);
-        }
-        if (std::rename(temporary.c_str(), outputPath) != 0) {
-            std::remove(temporary.c_str());
-            cdcm::copyMessage(std::string("cannot rename to ") + outputPath, message, capacity);
-            return CDCM_INTERNAL;
-        }
-        return CDCM_OK;
+        return cdcm::saveAtomically(output, outputPath, EXS_LittleEndianExplicit, message, capacity);
     } catch (const std::bad_alloc &) {
         cdcm::copyMessage("out of memory", message, capacity);
         return CDCM_INTERNAL;

@@ -86,18 +86,7 @@ extern "C" CDCMStatus cdcm_write_gray16(const char *path, const CDCMStringElemen
             }
             zeroFragmentPadding(data);
         }
-        std::string temporary = std::string(path) + ".partial";
-        status = file.saveFile(temporary.c_str(), syntax);
-        if (status.bad()) {
-            std::remove(temporary.c_str());
-            return fail(status, "save", message, capacity);
-        }
-        if (std::rename(temporary.c_str(), path) != 0) {
-            std::remove(temporary.c_str());
-            cdcm::copyMessage(std::string("cannot rename to ") + path, message, capacity);
-            return CDCM_INTERNAL;
-        }
-        return CDCM_OK;
+        return cdcm::saveAtomically(file, path, syntax, message, capacity);
     } catch (const std::bad_alloc &) {
         cdcm::copyMessage("out of memory", message, capacity);
         return CDCM_INTERNAL;

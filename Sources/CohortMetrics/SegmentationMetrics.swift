@@ -45,21 +45,15 @@ public enum SegmentationMetrics {
                               spacing: (row: Double, column: Double) = (1, 1)) -> SegmentationScores {
         precondition(reference.count == height * width && predicted.count == height * width,
                      "masks of \(reference.count) and \(predicted.count) pixels for \(height)x\(width)")
-        var both = 0, r = 0, p = 0
-        for i in reference.indices {
-            if reference[i] { r += 1 }
-            if predicted[i] { p += 1 }
-            if reference[i] && predicted[i] { both += 1 }
-        }
-        var s = SegmentationScores(dice: 0, iou: 0, sensitivity: r > 0 ? Double(both) / Double(r) : nil,
+        let o = overlap(reference: reference, predicted: predicted)
+        let (both, r, p) = (o.both, o.referencePixels, o.predictedPixels)
+        var s = SegmentationScores(dice: o.dice, iou: o.iou, sensitivity: r > 0 ? Double(both) / Double(r) : nil,
                                    precision: p > 0 ? Double(both) / Double(p) : nil, hausdorff95: nil,
                                    averageSurfaceDistance: nil, referencePixels: r, predictedPixels: p)
         if r == 0 && p == 0 {
-            (s.dice, s.iou, s.hausdorff95, s.averageSurfaceDistance) = (1, 1, 0, 0)
+            (s.hausdorff95, s.averageSurfaceDistance) = (0, 0)
             return s
         }
-        s.dice = 2 * Double(both) / Double(r + p)
-        s.iou = Double(both) / Double(r + p - both)
         guard r > 0 && p > 0 else { return s }
         let referenceSurface = surface(reference, height: height, width: width)
         let predictedSurface = surface(predicted, height: height, width: width)
@@ -68,6 +62,20 @@ public enum SegmentationMetrics {
         s.hausdorff95 = max(Quantiles.linear(toReference.sorted(), 0.95), Quantiles.linear(toPrediction.sorted(), 0.95))
         s.averageSurfaceDistance = (toReference.reduce(0, +) + toPrediction.reduce(0, +)) / Double(toReference.count + toPrediction.count)
         return s
+    }
+
+    /// Dice and IoU of two masks of the same length, with their pixel counts (both empty: Dice and IoU 1, the
+    /// policy of ``SegmentationScores``); the cheap part of ``scores(reference:predicted:height:width:spacing:)``.
+    public static func overlap(reference: [Bool], predicted: [Bool]) -> (dice: Double, iou: Double, both: Int, referencePixels: Int, predictedPixels: Int) {
+        precondition(reference.count == predicted.count, "masks of \(reference.count) and \(predicted.count) pixels")
+        var both = 0, r = 0, p = 0
+        for i in reference.indices {
+            if reference[i] { r += 1 }
+            if predicted[i] { p += 1 }
+            if reference[i] && predicted[i] { both += 1 }
+        }
+        guard r + p > 0 else { return (1, 1, 0, 0, 0) }
+        return (2 * Double(both) / Double(r + p), Double(both) / Double(r + p - both), both, r, p)
     }
 
     /// Foreground pixels with a 4-neighbour in the background or outside the image.

@@ -34,7 +34,7 @@ extension ReportRenderer {
             body += "<div class=\"row\">"
             for (k, picture) in gallery.pictures.enumerated() {
                 body += "<figure class=\"picture\"><img alt=\"\(Escaping.html(picture.caption))\" src=\"data:image/png;base64,\(Data(picture.png).base64EncodedString())\">"
-                body += "<figcaption>\(Escaping.html(picture.caption))<br><span class=\"file\">figures/gallery-\(g + 1)-\(k + 1).png</span></figcaption></figure>"
+                body += "<figcaption>\(Escaping.html(picture.caption))<br><span class=\"file\">\(Self.picturePath(gallery: g, picture: k))</span></figcaption></figure>"
             }
             body += "</div></section>\n"
         }

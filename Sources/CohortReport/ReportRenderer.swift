@@ -107,24 +107,27 @@ public struct ReportRenderer {
         return files
     }
 
+    /// The file of picture `picture` (0-based) of gallery `gallery` (0-based).
+    static func picturePath(gallery: Int, picture: Int) -> String { "figures/gallery-\(gallery + 1)-\(picture + 1).png" }
+
     /// The gallery pictures as files: `figures/gallery-G-P.png`.
     public func pictureFiles() -> [(path: String, png: [UInt8])] {
         report.galleries.enumerated().flatMap { g, gallery in
-            gallery.pictures.enumerated().map { ("figures/gallery-\(g + 1)-\($0.offset + 1).png", $0.element.png) }
+            gallery.pictures.enumerated().map { (Self.picturePath(gallery: g, picture: $0.offset), $0.element.png) }
         }
     }
 
     /// Writes the files under `folder` (created), each atomically.
     public func write(to folder: String) throws -> [String] {
-        let files = try files()
+        let files = try files(), pictures = pictureFiles()
         do {
             try FileManager.default.createDirectory(atPath: folder + "/figures", withIntermediateDirectories: true)
             for file in files { try Data(file.content.utf8).write(to: URL(fileURLWithPath: folder + "/" + file.path), options: .atomic) }
-            for picture in pictureFiles() { try Data(picture.png).write(to: URL(fileURLWithPath: folder + "/" + picture.path), options: .atomic) }
+            for picture in pictures { try Data(picture.png).write(to: URL(fileURLWithPath: folder + "/" + picture.path), options: .atomic) }
         } catch {
             throw ReportError(code: .output, message: "cannot write the report (\(error.localizedDescription))", path: folder)
         }
-        return files.map(\.path) + pictureFiles().map(\.path)
+        return files.map(\.path) + pictures.map(\.path)
     }
 }
 

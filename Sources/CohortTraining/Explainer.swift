@@ -1,6 +1,5 @@
 import CohortCore
 import CohortData
-import CohortImageIO
 import CohortNN
 import CohortTensor
 import Foundation
@@ -43,21 +42,15 @@ public struct Explainer {
             target = index
         }
         let provider = SampleProvider(preprocessing: scorer.preprocessing, cache: nil)
-        let (image, geometry) = try provider.finishedForScoring(entry)
-        let display: FloatImage
-        do {
-            display = Normalizer.toGray(try provider.preprocessor.intensities(of: try ImageFiles.read(path: entry.path)))
-        } catch {
-            throw TrainingError(message: "cannot read the image: \(error)", path: entry.path)
-        }
+        let (display, image, geometry) = try provider.scoringInput(entry)
         let sample = Sample(imageId: entry.imageId, image: image, label: nil)
         let sigmoid = scorer.metadata["task_output"] == "sigmoid"
         // Sigmoid models have one logit: class index 1 of [negative, positive] is that logit's positive class.
-        let (maps, explained) = gradCAM.heatmaps(BatchTensors.images([sample]), classes: target.map { [$0] }, sigmoid: sigmoid)
-        let probabilities = scorer.score([entry], batchSize: 1).scored.first?.probabilities ?? []
+        let (maps, explained, logits) = gradCAM.heatmaps(BatchTensors.images([sample]), classes: target.map { [$0] }, sigmoid: sigmoid)
+        let probabilities = Trainer.probabilities(logits, binary: sigmoid, classes: sigmoid ? 1 : classes.count)[0]
         let k = explained[0]
         return Explanation(entry: entry, className: classes.indices.contains(k) ? classes[k] : String(k),
                            probability: probabilities.indices.contains(k) ? probabilities[k] : .nan,
-                           heat: geometry.restore(maps[0]), display: display)
+                           heat: geometry.restore(maps[0]), display: Normalizer.toGray(display))
     }
 }

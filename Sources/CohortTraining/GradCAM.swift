@@ -64,9 +64,9 @@ public struct GradCAM {
 
     /// One heat map per image of `x` `[N, C, H, W]`, each `[H, W, 1]` in [0, 1] (bilinear from the layer's grid;
     /// all zero when no location raises the class score), for class `classes[n]` or, when nil, the predicted
-    /// class. `sigmoid`: the model has one logit (the class is then the positive one). Returns the maps and the
-    /// classes explained.
-    public func heatmaps(_ x: Tensor, classes: [Int]? = nil, sigmoid: Bool = false) -> (maps: [FloatImage], classes: [Int]) {
+    /// class. `sigmoid`: the model has one logit (the class is then the positive one). Returns the maps, the
+    /// classes explained and the model's logits.
+    public func heatmaps(_ x: Tensor, classes: [Int]? = nil, sigmoid: Bool = false) -> (maps: [FloatImage], classes: [Int], logits: Tensor) {
         let activations = before.reduce(x) { $1.forward($0, training: false) }
         let logits = after.reduce(activations) { $1.forward($0, training: false) }
         let (n, k) = (logits.shape[0], sigmoid ? 1 : logits.shape[1])
@@ -102,7 +102,7 @@ public struct GradCAM {
             return Resampling.resize(FloatImage(height: h, width: w, channels: 1, values: normalized), height: x.shape[2], width: x.shape[3],
                                      interpolation: .bilinear)
         }
-        return (maps, targets)
+        return (maps, targets, logits)
     }
 }
 

@@ -46,9 +46,7 @@ public final class PredictedMaskWriter {
 
     /// The file name of an image's mask: its path below `root` with `/` as `__`, extension `.mask.png`.
     public func fileName(for path: String) -> String {
-        var relative = path
-        if let root, path.hasPrefix(root + "/") { relative = String(path.dropFirst(root.count + 1)) }
-        let stem = (relative as NSString).deletingPathExtension
+        let stem = (shown(path) as NSString).deletingPathExtension
         return stem.replacingOccurrences(of: "/", with: "__") + ".mask.png"
     }
 

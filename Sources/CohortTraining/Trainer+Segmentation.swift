@@ -1,6 +1,7 @@
 import CohortCatalog
 import CohortCore
 import CohortData
+import CohortMetrics
 import CohortNN
 import CohortTensor
 import Foundation
@@ -39,17 +40,6 @@ extension Trainer {
         return (0..<n).map { b in (0..<hw).map { p in logits.data[(b * 2 + 1) * hw + p] > logits.data[(b * 2) * hw + p] } }
     }
 
-    /// Dice and IoU of one image (both empty: 1, the policy of ``SegmentationScores``).
-    static func overlap(_ predicted: [Bool], _ targets: ArraySlice<Int>) -> (dice: Double, iou: Double) {
-        var both = 0, p = 0, t = 0
-        for (k, target) in zip(predicted.indices, targets) {
-            if predicted[k] { p += 1 }
-            if target == 1 { t += 1; if predicted[k] { both += 1 } }
-        }
-        guard p + t > 0 else { return (1, 1) }
-        return (2 * Double(both) / Double(p + t), Double(both) / Double(p + t - both))
-    }
-
     /// One pass of a segmentation model over a loader: loss, pixel accuracy, and mean per-image Dice and IoU.
     func segmentationPass(_ model: Module, _ loader: BatchLoader, epoch: Int, training: Bool, optimizer: OptimizerState?,
                           progress: (TrainingProgress) -> Void) throws -> EpochRecord {
@@ -67,10 +57,10 @@ extension Trainer {
             }
             let hw = logits.shape[2] * logits.shape[3]
             for (b, predicted) in Self.predictedMasks(logits).enumerated() {
-                let truth = targets[(b * hw)..<((b + 1) * hw)]
-                let o = Self.overlap(predicted, truth)
+                let truth = targets[(b * hw)..<((b + 1) * hw)].map { $0 == 1 }
+                let o = SegmentationMetrics.overlap(reference: truth, predicted: predicted)
                 (dice, iou) = (dice + o.dice, iou + o.iou)
-                correct += zip(predicted, truth).filter { ($0 ? 1 : 0) == $1 }.count
+                correct += zip(predicted, truth).filter { $0 == $1 }.count
             }
             pixels += targets.count
             totalLoss += loss.value * Double(batch.samples.count)

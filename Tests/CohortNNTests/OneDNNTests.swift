@@ -2,14 +2,20 @@ import CohortNN
 import CohortTensor
 import XCTest
 
+/// Seeded values in [-1, 1) from one linear congruential sequence, for the random inputs of these tests.
+private struct Uniform {
+    var state: UInt64
+    mutating func next() -> Float {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Float(Double(state >> 11) * 0x1p-53 * 2 - 1)
+    }
+}
+
 /// The fast paths (oneDNN convolutions, SIMD linear kernels) against the reference loops, on random and awkward shapes.
 final class OneDNNTests: XCTestCase {
     func testOneDNNConvolutionsEqualTheReferenceLoops() {
-        var state: UInt64 = 3
-        func random() -> Float {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Double(state >> 11) * 0x1p-53 * 2 - 1)
-        }
+        var uniform = Uniform(state: 3)
+        func random() -> Float { uniform.next() }
         let cases: [(Conv2d, [Int])] = [
             (Conv2d(3, 8, kernel: 3, padding: 1), [2, 3, 9, 7]),
             (Conv2d(4, 6, kernel: 3, stride: 2, padding: 1, groups: 2), [1, 4, 8, 8]),
@@ -45,11 +51,8 @@ final class OneDNNTests: XCTestCase {
     }
 
     func testSIMDLinearLayersEqualTheReferenceLoops() {
-        var state: UInt64 = 5
-        func random() -> Float {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Double(state >> 11) * 0x1p-53 * 2 - 1)
-        }
+        var uniform = Uniform(state: 5)
+        func random() -> Float { uniform.next() }
         for (layer, n) in [(Linear(37, 5), 3), (Linear(4, 129, bias: false), 1), (Linear(300, 64), 8)] {
             for (_, p) in layer.state { for i in p.value.data.indices { p.value.data[i] = random() } }
             let x = Tensor(shape: [n, layer.inFeatures], data: (0..<(n * layer.inFeatures)).map { _ in random() })
@@ -71,11 +74,8 @@ final class OneDNNTests: XCTestCase {
     }
 
     func testMatrixProductTransposedConvolutionEqualsTheScatterLoops() {
-        var state: UInt64 = 11
-        func random() -> Float {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Double(state >> 11) * 0x1p-53 * 2 - 1)
-        }
+        var uniform = Uniform(state: 11)
+        func random() -> Float { uniform.next() }
         for (layer, shape) in [(ConvTranspose2d(6, 3, kernel: 2, stride: 2), [2, 6, 5, 7]), (ConvTranspose2d(4, 5, kernel: 3, stride: 3, bias: false), [1, 4, 3, 2]),
                                (ConvTranspose2d(7, 20, kernel: 2, stride: 2), [2, 7, 3, 5])] {
             for (_, p) in layer.state { for i in p.value.data.indices { p.value.data[i] = random() } }
@@ -97,11 +97,8 @@ final class OneDNNTests: XCTestCase {
     }
 
     func testRegisterBlockedMatrixProductsEqualPlainSums() {
-        var state: UInt64 = 3
-        func random() -> Float {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Double(state >> 11) * 0x1p-53 * 2 - 1)
-        }
+        var uniform = Uniform(state: 3)
+        func random() -> Float { uniform.next() }
         for (rows, columns, inner) in [(9, 130, 5), (4, 64, 33), (3, 17, 1), (13, 96, 40), (1, 7, 3)] {
             let a = (0..<(rows * inner)).map { _ in random() }, b = (0..<(inner * columns)).map { _ in random() }
             let start = (0..<(rows * columns)).map { _ in random() }

@@ -26,14 +26,7 @@ final class GradCAMTests: XCTestCase {
             }
             try PNGWriter.write(PixelArray(format: .uint8, frames: 1, rows: 32, columns: 32, samplesPerPixel: 1, bytes: bytes), to: path)
         }
-        let catalog = try Catalog(path: folder.file("c.sqlite"))
-        _ = try Importer(catalog: catalog, options: ImportOptions(paths: [folder.file("data")])).run()
-        _ = try FolderLabels(catalog: catalog).assign(task: "kind")
-        var request = SplitRequest(name: "main", task: "kind", partitions: ["train", "validation", "test"], ratios: [0.6, 0.2, 0.2])
-        request.grouping = .none
-        request.seed = 3
-        _ = try SplitStore(catalog: catalog).create(request)
-        return (catalog, boxes)
+        return (try FolderCatalog.make(folder, task: "kind", seed: 3), boxes)
     }
 
     func testTheHeatMapPeakFallsInsideTheSquareThatDecidesTheClass() throws {

@@ -27,15 +27,9 @@ final class SegmentationTrainingTests: XCTestCase {
             try PNGWriter.write(PixelArray(format: .uint8, frames: 1, rows: 16, columns: 16, samplesPerPixel: 1, bytes: bytes), to: base + ".png")
             if lesion { try PNGWriter.write(PixelArray(format: .uint8, frames: 1, rows: 16, columns: 16, samplesPerPixel: 1, bytes: mask), to: base + "_mask.png") }
         }
-        let catalog = try Catalog(path: folder.file("c.sqlite"))
-        _ = try Importer(catalog: catalog, options: ImportOptions(paths: [folder.file("data")])).run()
-        _ = try FolderLabels(catalog: catalog).assign(task: "finding")
-        XCTAssertEqual(try MaskAttacher(catalog: catalog).attach(suffix: "_mask").attached, 36)
-        var request = SplitRequest(name: "main", task: "finding", partitions: ["train", "validation", "test"], ratios: [0.6, 0.2, 0.2])
-        request.grouping = .none
-        request.seed = 2
-        _ = try SplitStore(catalog: catalog).create(request)
-        return catalog
+        return try FolderCatalog.make(folder, task: "finding", seed: 2) { catalog in
+            XCTAssertEqual(try MaskAttacher(catalog: catalog).attach(suffix: "_mask").attached, 36)
+        }
     }
 
     private func configuration(_ name: String) -> (TrainingConfiguration, DataSettings) {

@@ -20,14 +20,7 @@ final class TrainerTests: XCTestCase {
             try PNGWriter.write(PixelArray(format: .uint8, frames: 1, rows: 16, columns: 16, samplesPerPixel: 1, bytes: bytes),
                                 to: folder.file("data/\(label)/\(i).png"))
         }
-        let catalog = try Catalog(path: folder.file("c.sqlite"))
-        _ = try Importer(catalog: catalog, options: ImportOptions(paths: [folder.file("data")])).run()
-        _ = try FolderLabels(catalog: catalog).assign(task: "side")
-        var request = SplitRequest(name: "main", task: "side", partitions: ["train", "validation", "test"], ratios: [0.6, 0.2, 0.2])
-        request.grouping = .none
-        request.seed = 1
-        _ = try SplitStore(catalog: catalog).create(request)
-        return catalog
+        return try FolderCatalog.make(folder, task: "side", seed: 1)
     }
 
     private func settings() -> DataSettings {

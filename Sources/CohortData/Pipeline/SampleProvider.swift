@@ -30,6 +30,13 @@ public struct SampleProvider: Sendable {
     /// The finished (normalised) model input of `entry` for scoring, with the geometry that maps predictions
     /// back onto the original image (and its pixel spacing). Never cached.
     public func finishedForScoring(_ entry: DatasetEntry) throws -> (image: FloatImage, geometry: PreparedGeometry) {
+        let input = try scoringInput(entry)
+        return (input.image, input.geometry)
+    }
+
+    /// ``finishedForScoring(_:)`` with the display image it started from (`[H, W, C]` in [0, 1], original size),
+    /// for pictures drawn over the image.
+    public func scoringInput(_ entry: DatasetEntry) throws -> (display: FloatImage, image: FloatImage, geometry: PreparedGeometry) {
         var spacing: [Double]?
         let display = try read(entry.path) { image -> FloatImage in
             spacing = image.metadata.pixelSpacingMillimeters
@@ -37,7 +44,7 @@ public struct SampleProvider: Sendable {
         }
         var (image, _, geometry) = preprocessor.prepareTracked(display: display, mask: nil, laterality: entry.laterality)
         geometry.spacingMillimeters = spacing.flatMap { $0.count == 2 && $0.allSatisfy { $0 > 0 } ? $0 : nil }
-        return (preprocessor.finish(image), geometry)
+        return (display, preprocessor.finish(image), geometry)
     }
 
     /// The union of the entry's masks (non-zero is foreground) at `height` x `width`, nil when it has none; a mask

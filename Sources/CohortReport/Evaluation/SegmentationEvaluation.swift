@@ -33,11 +33,6 @@ public struct SegmentationEvaluation: Sendable {
         lesionSummary = SegmentationMetrics.summarize(images.map(\.scores).filter { $0.referencePixels > 0 }, resamples: resamples, seed: seed)
         allSummary = SegmentationMetrics.summarize(images.map(\.scores), resamples: resamples, seed: seed)
     }
-
-    /// Images whose reference has a lesion, by Dice from best to worst.
-    public var rankedLesionImages: [(id: String, scores: SegmentationScores)] {
-        images.filter { $0.scores.referencePixels > 0 }.sorted { ($0.scores.dice, $1.id) > ($1.scores.dice, $0.id) }
-    }
 }
 
 extension EvaluationReport {

@@ -40,7 +40,7 @@ struct BenchTrain: ParsableCommand {
         let input = Tensor(shape: [batchSize, inputChannels, size, size], data: (0..<(batchSize * inputChannels * size * size)).map { _ in Scalar(random.normal()) })
         let labels = (0..<batchSize).map { $0 % classes }
         // Segmenters: per-pixel targets, a square lesion in every image (as bench/torch_train.py).
-        let pixelTargets = (0..<(batchSize * size * size)).map { i -> Int in
+        let pixelTargets = !segmenter ? [] : (0..<(batchSize * size * size)).map { i -> Int in
             let (y, x) = ((i / size) % size, i % size)
             return (size / 4..<size / 2).contains(y) && (size / 4..<size / 2).contains(x) ? 1 : 0
         }
