@@ -35,8 +35,9 @@ let package = Package(
         .systemLibrary(name: "COpenJPEG"),
         .systemLibrary(name: "CPNG"),
         .systemLibrary(name: "CTIFF"),
-        // Byte kernels in C: SHA-256 blocks (x86 SHA extensions when present), non-zero counts.
-        .target(name: "CCohortKernels"),
+        // Byte kernels in C: SHA-256 blocks (x86 SHA extensions when present), non-zero counts, the JPEG-LS decoder,
+        // the PNG fast path (inflate by libdeflate, which libtiff already pulls in).
+        .target(name: "CCohortKernels", linkerSettings: [.linkedLibrary("deflate")]),
         .target(name: "CohortCore", dependencies: ["CCohortKernels"]),
         // Worker processes that run decoders which might crash or hang, so a bad file costs one request.
         // A worker's crash handler (C): reports the signal and the libraries on the crashing stack.
@@ -80,7 +81,7 @@ let package = Package(
         .testTarget(name: "CohortCoreTests", dependencies: ["CohortCore", "CCohortKernels", "CohortTestSupport"]),
         .testTarget(
             name: "CohortImageIOTests",
-            dependencies: ["CohortImageIO", "CohortCore", "CohortTestSupport"]
+            dependencies: ["CohortImageIO", "CohortCore", "CCohortKernels", "CohortTestSupport"]
         ),
         .testTarget(
             name: "CohortCatalogTests",

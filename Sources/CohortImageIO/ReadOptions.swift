@@ -10,6 +10,8 @@ public struct ReadOptions: Sendable, Equatable {
     public var paletteToRGB: Bool = false
     /// Refuse images with more pixels than this (all frames), to bound memory on hostile files.
     public var maximumPixels: Int = 1 << 31
+    /// Decode common PNGs with Cohort's own decoder (false: libpng for every file, as tests compare the two).
+    public var pngFastPath: Bool = true
 
     /// Default options: pixels, warnings as values, palette indices kept.
     public init() {}

@@ -18,7 +18,7 @@ final class DicomSegmentationTests: XCTestCase {
 
     private func writeSegmentation(_ folder: TemporaryFolder) throws -> (path: String, mask: [Bool], rows: Int, columns: Int) {
         let image = try ImageFiles.read(path: source)
-        let (rows, columns) = (image.metadata.rows ?? 0, image.metadata.columns ?? 0)
+        let (rows, columns) = (image.metadata.rows, image.metadata.columns)
         XCTAssertEqual([rows, columns], [48, 64])
         let m = mask(rows, columns)
         let path = folder.file("lesion.seg.dcm")

@@ -36,6 +36,23 @@ enum { CCOHORT_JPEGLS_OK = 0, CCOHORT_JPEGLS_UNSUPPORTED = 1, CCOHORT_JPEGLS_COR
 int ccohort_jpegls_decode(const uint8_t *data, size_t size, uint16_t *out, size_t capacity, int *width, int *height,
                           int *components, int *precision, char *message, size_t messageCapacity);
 
+/** Results of ccohort_png_decode. */
+enum { CCOHORT_PNG_OK = 0, CCOHORT_PNG_FALLBACK = 1 };
+
+/** A PNG decoded by ccohort_png_decode: `pixels` (malloc'd, free with `free`) holds `height * width * channels`
+ *  samples, one byte each up to 8 bits (1/2/4-bit gray unpacked, not scaled), two little-endian bytes at 16. */
+typedef struct {
+    uint32_t width, height;
+    int bitDepth, colorType, channels;
+    uint8_t *pixels;
+} CCohortPNGImage;
+
+/** Decodes the PNG file held in `data[0..<size]` when it is non-interlaced gray (1-16 bits), gray+alpha, RGB or RGBA
+ *  (8/16 bits) and every chunk checks out; values exactly as stored, the same as libpng's classic API gives.
+ *  CCOHORT_PNG_FALLBACK (nothing allocated) for everything else, damaged files included: read those with libpng.
+ *  Images of more than `maxPixels` pixels fall back too, so libpng reports the limit. */
+int ccohort_png_decode(const uint8_t *data, size_t size, uint64_t maxPixels, CCohortPNGImage *image);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,13 +21,16 @@ struct Bench: ParsableCommand {
 
         @Argument(help: "Files to decode.") var files: [String]
         @Option(help: "Repetitions per file (the median is reported).") var repeats = 7
+        @Flag(help: "Decode PNG files with libpng only, not Cohort's own PNG decoder (to compare the two).") var libpng = false
 
         func run() throws {
             for file in files {
                 var seconds: [Double] = []
                 for _ in 0..<max(repeats, 1) {
                     let start = DispatchTime.now().uptimeNanoseconds
-                    let image = try ImageFiles.read(path: file)
+                    var options = ReadOptions()
+                    options.pngFastPath = !libpng
+                    let image = try ImageFiles.read(path: file, options: options)
                     precondition(image.pixels != nil)
                     seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
                 }
