@@ -238,3 +238,5 @@ int ccohort_png_decode(const uint8_t *data, size_t size, uint64_t maxPixels, CCo
     image->pixels = pixels;
     return CCOHORT_PNG_OK;
 }
+
+uint32_t ccohort_crc32(uint32_t crc, const void *data, size_t size) { return libdeflate_crc32(crc, data, size); }

@@ -58,14 +58,27 @@ final class LoaderTests: XCTestCase {
         let cache = SampleCache(folder: folder.path)
         let first = try collect(try loader(threads: 2, cache: cache), epoch: 0)
         try cache.flush()
-        let files = try FileManager.default.subpathsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".f32") }
-        XCTAssertEqual(files.count, 6, "one entry per distinct content, laterality and preprocessing")
-        let second = try collect(try loader(threads: 2, cache: cache), epoch: 0)
+        XCTAssertEqual(cache.entryCount, 6, "one entry per distinct content, laterality and preprocessing")
+        let packs = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".cpk") }
+        XCTAssertEqual(packs.count, 1, "one pack file, not a file per sample")
+        // A cache opened afresh finds every entry, and gives the same samples without the source files.
+        let reopened = SampleCache(folder: folder.path)
+        XCTAssertEqual(reopened.entryCount, 6)
+        let second = try collect(try loader(threads: 2, cache: reopened), epoch: 0)
         XCTAssertTrue(first.map(\.samples) == second.map(\.samples))
-        // A damaged entry is a miss, rebuilt from the source file.
-        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: folder.path + "/" + files[0]))
-        let third = try collect(try loader(threads: 1, cache: cache), epoch: 0)
+
+        // Damage: one payload byte changed, and the pack cut short inside its last record. The damaged entry fails
+        // its CRC and the cut one is not indexed; both are rebuilt from the source files, the rest still load.
+        let pack = folder.path + "/" + packs[0]
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: pack)))
+        bytes[SampleCache.headerSize + 100] ^= 0x01
+        try Data(bytes.prefix(bytes.count - 10)).write(to: URL(fileURLWithPath: pack))
+        let damaged = SampleCache(folder: folder.path)
+        XCTAssertEqual(damaged.entryCount, 5, "the record cut short is not indexed")
+        let third = try collect(try loader(threads: 1, cache: damaged), epoch: 0)
         XCTAssertTrue(first.map(\.samples) == third.map(\.samples))
+        try damaged.flush()
+        XCTAssertEqual(SampleCache(folder: folder.path).entryCount, 6, "the rebuilt entries went to a second pack")
     }
 
     func testClassBalancedSamplingDrawsClassesEvenly() throws {

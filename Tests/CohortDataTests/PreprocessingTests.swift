@@ -1,4 +1,5 @@
 import CohortCore
+import Foundation
 @testable import CohortData
 import XCTest
 
@@ -10,6 +11,27 @@ final class PreprocessingTests: XCTestCase {
         // Halving with centres at half pixels samples exactly between two source pixels (PyTorch's convention).
         let ramp = FloatImage(height: 1, width: 4, channels: 1, values: [0, 1, 2, 3])
         XCTAssertEqual(Resampling.resize(ramp, height: 1, width: 2, interpolation: .bilinear).values, [0.5, 2.5])
+    }
+
+    func testGrayBilinearWarpEqualsTheGeneralPathBitForBit() {
+        // One channel takes a specialised loop; the general loop runs for two channels. Same values to the last bit,
+        // inside, at the clamped edges and in the filled outside.
+        var generator = SeededGenerator(seed: 5)
+        let gray = FloatImage(height: 37, width: 51, channels: 1, values: (0..<(37 * 51)).map { _ in Float.random(in: 0...1, using: &generator) })
+        let pair = FloatImage(height: 37, width: 51, channels: 2, values: gray.values.flatMap { [$0, 1 - $0] })
+        for trial in 0..<6 {
+            let angle = Double.random(in: -0.6...0.6, using: &generator), zoom = Double.random(in: 0.6...1.5, using: &generator)
+            let m = Resampling.Affine(a: cos(angle) / zoom, b: sin(angle) / zoom, c: Double.random(in: -9...9, using: &generator),
+                                      d: -sin(angle) / zoom, e: cos(angle) / zoom, f: Double.random(in: -9...9, using: &generator))
+            let (h, w) = trial == 0 ? (37, 51) : (29 + trial, 44 - trial)
+            let fast = Resampling.warp(gray, height: h, width: w, interpolation: .bilinear, fill: 0.125, affine: m)
+            let general = Resampling.warp(pair, height: h, width: w, interpolation: .bilinear, fill: 0.125, affine: m)
+            XCTAssertEqual(fast.values, stride(from: 0, to: general.values.count, by: 2).map { general.values[$0] }, "trial \(trial)")
+            XCTAssertTrue(fast.values.contains(0.125), "trial \(trial): part of the output lies outside the source")
+        }
+        let resized = Resampling.resize(gray, height: 224, width: 224, interpolation: .bilinear)
+        let resizedPair = Resampling.resize(pair, height: 224, width: 224, interpolation: .bilinear)
+        XCTAssertEqual(resized.values, stride(from: 0, to: resizedPair.values.count, by: 2).map { resizedPair.values[$0] })
     }
 
     func testLetterboxKeepsTheAspectAndCentres() {

@@ -36,6 +36,9 @@ enum { CCOHORT_JPEGLS_OK = 0, CCOHORT_JPEGLS_UNSUPPORTED = 1, CCOHORT_JPEGLS_COR
 int ccohort_jpegls_decode(const uint8_t *data, size_t size, uint16_t *out, size_t capacity, int *width, int *height,
                           int *components, int *precision, char *message, size_t messageCapacity);
 
+/** The CRC-32 of ISO 3309 / PNG / zlib (libdeflate's), continuing from `crc` (0 to start). */
+uint32_t ccohort_crc32(uint32_t crc, const void *data, size_t size);
+
 /** Results of ccohort_png_decode. */
 enum { CCOHORT_PNG_OK = 0, CCOHORT_PNG_FALLBACK = 1 };
 

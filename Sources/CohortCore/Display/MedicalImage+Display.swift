@@ -57,18 +57,35 @@ extension MedicalImage {
         let format = pixels.format
         let size = 1 << (8 * format.byteCount), offset = format.isSigned ? size / 2 : 0
         let count = pixels.samplesPerFrame, start = frame * count
-        // Table index of each sample: the stored value shifted to be non-negative.
-        let indices: [Int32] = pixels.bytes.withUnsafeBytes { raw in
+        let table = { (stored: [Int]) throws -> [Float] in try self.displayTable(stored: stored, size: size, offset: offset, voi: voi) }
+        let out: [Float] = try pixels.bytes.withUnsafeBytes { raw in
             switch format {
-            case .uint8: return raw.bindMemory(to: UInt8.self)[start..<(start + count)].map { Int32($0) }
-            case .int8: return raw.bindMemory(to: Int8.self)[start..<(start + count)].map { Int32($0) + 128 }
-            case .uint16: return raw.bindMemory(to: UInt16.self)[start..<(start + count)].map { Int32($0) }
-            default: return raw.bindMemory(to: Int16.self)[start..<(start + count)].map { Int32($0) + 32768 }
+            case .uint8: return try Self.tabulated(raw, UInt8.self, start: start, count: count, size: size, offset: offset, table: table)
+            case .int8: return try Self.tabulated(raw, Int8.self, start: start, count: count, size: size, offset: offset, table: table)
+            case .uint16: return try Self.tabulated(raw, UInt16.self, start: start, count: count, size: size, offset: offset, table: table)
+            default: return try Self.tabulated(raw, Int16.self, start: start, count: count, size: size, offset: offset, table: table)
             }
         }
+        return DisplayImage(rows: metadata.rows, columns: metadata.columns, channels: 1, values: out)
+    }
+
+    /// The display values of `count` samples of type `T` from `start`: which table indices (sample + `offset`) occur,
+    /// the table `table` makes for them, then one lookup per sample. Two passes over the samples, no copies.
+    private static func tabulated<T: FixedWidthInteger>(_ raw: UnsafeRawBufferPointer, _: T.Type, start: Int, count: Int, size: Int,
+                                                        offset: Int, table: ([Int]) throws -> [Float]) rethrows -> [Float] {
+        let samples = UnsafeBufferPointer(rebasing: raw.bindMemory(to: T.self)[start..<(start + count)])
         var present = [Bool](repeating: false, count: size)
-        present.withUnsafeMutableBufferPointer { seen in for i in indices { seen[Int(i)] = true } }
-        let stored = present.indices.filter { present[$0] }
+        present.withUnsafeMutableBufferPointer { seen in for v in samples { seen[Int(v) + offset] = true } }
+        let lookup = try table(present.indices.filter { present[$0] })
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            lookup.withUnsafeBufferPointer { l in for i in 0..<count { buffer[i] = l[Int(samples[i]) + offset] } }
+            initialized = count
+        }
+    }
+
+    /// The display table (indexed by stored value + `offset`) over the `stored` indices present: modality, VOI,
+    /// clamping and inversion, run once per distinct value.
+    private func displayTable(stored: [Int], size: Int, offset: Int, voi: VOISelection) throws -> [Float] {
         let modality = grayscale.modality
         let modal = stored.map { modality(Double($0 - offset)) }
         let stage = try voiStage(voi, modalityValues: modal)
@@ -78,8 +95,7 @@ extension MedicalImage {
             let y = Swift.min(Swift.max(stage(m), 0), 1)
             table[index] = Float(invert ? 1 - y : y)
         }
-        let out = table.withUnsafeBufferPointer { lookup in indices.map { lookup[Int($0)] } }
-        return DisplayImage(rows: metadata.rows, columns: metadata.columns, channels: 1, values: out)
+        return table
     }
 
     private func voiStage(_ selection: VOISelection, modalityValues: [Double]) throws -> (Double) -> Double {

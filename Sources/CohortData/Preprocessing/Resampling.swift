@@ -28,6 +28,7 @@ public enum Resampling {
     public static func warp(_ image: FloatImage, height: Int, width: Int, interpolation: Interpolation, fill: Float,
                             affine m: Affine) -> FloatImage {
         let c = image.channels, w = image.width, h = image.height
+        if interpolation == .bilinear, c == 1 { return warpGrayBilinear(image, height: height, width: width, fill: fill, affine: m) }
         var out = [Float](repeating: fill, count: height * width * c)
         image.values.withUnsafeBufferPointer { source in
             out.withUnsafeMutableBufferPointer { target in
@@ -60,6 +61,39 @@ public enum Resampling {
             }
         }
         return FloatImage(height: height, width: width, channels: c, values: out)
+    }
+
+    /// ``warp(_:height:width:interpolation:fill:affine:)`` for one channel, bilinear: the same arithmetic (the same
+    /// values to the last bit) without the per-pixel interpolation and channel loops, the common case of every
+    /// gray image's resize and augmentation.
+    private static func warpGrayBilinear(_ image: FloatImage, height: Int, width: Int, fill: Float, affine m: Affine) -> FloatImage {
+        let w = image.width, h = image.height
+        guard w > 0, h > 0, height > 0, width > 0 else {
+            return FloatImage(height: height, width: width, channels: 1, values: [Float](repeating: fill, count: Swift.max(height * width, 0)))
+        }
+        let right = Double(w) - 0.5, bottom = Double(h) - 0.5, lastX = Double(w - 1), lastY = Double(h - 1)
+        let values = [Float](unsafeUninitializedCapacity: height * width) { target, initialized in
+            image.values.withUnsafeBufferPointer { source in
+                guard let src = source.baseAddress, let dst = target.baseAddress else { return }
+                for y in 0..<height {
+                    let rowX = m.b * Double(y) + m.c, rowY = m.e * Double(y) + m.f
+                    let row = dst + y * width
+                    for x in 0..<width {
+                        let sx = rowX + m.a * Double(x), sy = rowY + m.d * Double(x)
+                        if sx < -0.5 || sy < -0.5 || sx > right || sy > bottom { row[x] = fill; continue }
+                        let cx = Swift.min(Swift.max(sx, 0), lastX), cy = Swift.min(Swift.max(sy, 0), lastY)
+                        let x0 = Int(cx), y0 = Int(cy), x1 = Swift.min(x0 + 1, w - 1), y1 = Swift.min(y0 + 1, h - 1)
+                        let fx = Float(cx - Double(x0)), fy = Float(cy - Double(y0))
+                        let r0 = src + y0 * w, r1 = src + y1 * w
+                        let top = r0[x0] + (r0[x1] - r0[x0]) * fx
+                        let lower = r1[x0] + (r1[x1] - r1[x0]) * fx
+                        row[x] = top + (lower - top) * fy
+                    }
+                }
+            }
+            initialized = height * width
+        }
+        return FloatImage(height: height, width: width, channels: 1, values: values)
     }
 
     /// `image` scaled to fit inside `height` x `width` keeping its aspect, centred, the rest `fill`.
