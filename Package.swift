@@ -66,7 +66,7 @@ let package = Package(
         .target(name: "CohortReport", dependencies: ["CohortMetrics", "CohortCore", "CohortCatalog"]),
         .target(
             name: "CohortData",
-            dependencies: ["CohortCore", "CohortImageIO", "CohortCatalog", "CohortIsolation", "Yams"]
+            dependencies: ["CohortCore", "CCohortKernels", "CohortImageIO", "CohortCatalog", "CohortIsolation", "Yams"]
         ),
         .executableTarget(
             name: "cohort",

@@ -32,6 +32,15 @@ final class PreprocessingTests: XCTestCase {
         let resized = Resampling.resize(gray, height: 224, width: 224, interpolation: .bilinear)
         let resizedPair = Resampling.resize(pair, height: 224, width: 224, interpolation: .bilinear)
         XCTAssertEqual(resized.values, stride(from: 0, to: resizedPair.values.count, by: 2).map { resizedPair.values[$0] })
+        // Axis-aligned maps (resize, letterbox) take a separable loop: also against the general one, with fill.
+        let boxed = Resampling.letterbox(gray, height: 64, width: 40, interpolation: .bilinear)
+        let boxedPair = Resampling.letterbox(pair, height: 64, width: 40, interpolation: .bilinear)
+        XCTAssertEqual(boxed.values, stride(from: 0, to: boxedPair.values.count, by: 2).map { boxedPair.values[$0] })
+        let shifted = Resampling.Affine(a: 0.7, b: 0, c: -6.25, d: 0, e: 1.3, f: -4.5)
+        let fast = Resampling.warp(gray, height: 40, width: 80, interpolation: .bilinear, fill: 0.5, affine: shifted)
+        let general = Resampling.warp(pair, height: 40, width: 80, interpolation: .bilinear, fill: 0.5, affine: shifted)
+        XCTAssertEqual(fast.values, stride(from: 0, to: general.values.count, by: 2).map { general.values[$0] })
+        XCTAssertTrue(fast.values.contains(0.5) && fast.values.contains { $0 != 0.5 }, "both filled and sampled pixels")
     }
 
     func testLetterboxKeepsTheAspectAndCentres() {

@@ -36,6 +36,12 @@ enum { CCOHORT_JPEGLS_OK = 0, CCOHORT_JPEGLS_UNSUPPORTED = 1, CCOHORT_JPEGLS_COR
 int ccohort_jpegls_decode(const uint8_t *data, size_t size, uint16_t *out, size_t capacity, int *width, int *height,
                           int *components, int *precision, char *message, size_t messageCapacity);
 
+/** Bilinear resampling of a one-channel `w` x `h` float image into `width` x `height`: output pixel (x, y) takes the
+ *  source value at (m0 x + m1 y + m2, m3 x + m4 y + m5) (pixel centres), clamped to the edge inside the source's
+ *  pixel area, `fill` outside it. The same values as CohortData's Resampling.warp. */
+void ccohort_warp_gray_bilinear(const float *src, int64_t w, int64_t h, float *dst, int64_t width, int64_t height,
+                                float fill, const double m[6]);
+
 /** The CRC-32 of ISO 3309 / PNG / zlib (libdeflate's), continuing from `crc` (0 to start). */
 uint32_t ccohort_crc32(uint32_t crc, const void *data, size_t size);
 

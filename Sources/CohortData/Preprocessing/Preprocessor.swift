@@ -75,11 +75,19 @@ public enum Normalizer {
         guard channels > 1 || mode == .imagenet else {
             return FloatImage(height: gray.height, width: gray.width, channels: 1, values: values)
         }
-        var out = [Float](repeating: 0, count: values.count * channels)
-        for p in values.indices {
-            for k in 0..<channels {
-                out[p * channels + k] = mode == .imagenet ? (values[p] - imagenetMean[k % 3]) / imagenetStd[k % 3] : values[p]
+        let n = values.count
+        let out = [Float](unsafeUninitializedCapacity: n * channels) { target, initialized in
+            values.withUnsafeBufferPointer { source in
+                for k in 0..<channels {
+                    if mode == .imagenet {
+                        let mean = imagenetMean[k % 3], std = imagenetStd[k % 3]
+                        for p in 0..<n { target[p * channels + k] = (source[p] - mean) / std }
+                    } else {
+                        for p in 0..<n { target[p * channels + k] = source[p] }
+                    }
+                }
             }
+            initialized = n * channels
         }
         return FloatImage(height: gray.height, width: gray.width, channels: channels, values: out)
     }

@@ -1,3 +1,4 @@
+import CCohortKernels
 import CohortCore
 
 /// Geometric resampling of ``FloatImage``s: bilinear for images, nearest neighbour for masks.
@@ -63,28 +64,58 @@ public enum Resampling {
         return FloatImage(height: height, width: width, channels: c, values: out)
     }
 
-    /// ``warp(_:height:width:interpolation:fill:affine:)`` for one channel, bilinear: the same arithmetic (the same
-    /// values to the last bit) without the per-pixel interpolation and channel loops, the common case of every
-    /// gray image's resize and augmentation.
+    /// ``warp(_:height:width:interpolation:fill:affine:)`` for one channel, bilinear, the common case of every gray
+    /// image's resize and augmentation: the same arithmetic (the same values to the last bit) in C
+    /// (`ccohort_warp_gray_bilinear`), without the channel loop and the overflow checks of the conversions.
     private static func warpGrayBilinear(_ image: FloatImage, height: Int, width: Int, fill: Float, affine m: Affine) -> FloatImage {
         let w = image.width, h = image.height
         guard w > 0, h > 0, height > 0, width > 0 else {
             return FloatImage(height: height, width: width, channels: 1, values: [Float](repeating: fill, count: Swift.max(height * width, 0)))
         }
+        if m.b == 0, m.d == 0 { return resizeGrayBilinear(image, height: height, width: width, fill: fill, affine: m) }
+        let values = [Float](unsafeUninitializedCapacity: height * width) { target, initialized in
+            image.values.withUnsafeBufferPointer { source in
+                [m.a, m.b, m.c, m.d, m.e, m.f].withUnsafeBufferPointer { map in
+                    ccohort_warp_gray_bilinear(source.baseAddress, Int64(w), Int64(h), target.baseAddress, Int64(width), Int64(height), fill, map.baseAddress)
+                }
+            }
+            initialized = height * width
+        }
+        return FloatImage(height: height, width: width, channels: 1, values: values)
+    }
+
+    /// ``warpGrayBilinear(_:height:width:fill:affine:)`` for an axis-aligned map (resizing, letterboxing): source
+    /// columns and rows depend on the output column or row alone, so they are worked out once per column and per row.
+    /// Same arithmetic as the general loop, so the same values.
+    private static func resizeGrayBilinear(_ image: FloatImage, height: Int, width: Int, fill: Float, affine m: Affine) -> FloatImage {
+        let w = image.width, h = image.height
         let right = Double(w) - 0.5, bottom = Double(h) - 0.5, lastX = Double(w - 1), lastY = Double(h - 1)
+        // Per column: source columns, weight, and whether the column lies outside the source.
+        var x0s = [Int](repeating: 0, count: width), x1s = x0s, fxs = [Float](repeating: 0, count: width), outsideX = [Bool](repeating: false, count: width)
+        for x in 0..<width {
+            let sx = m.c + m.a * Double(x)
+            outsideX[x] = sx < -0.5 || sx > right
+            let cx = Swift.min(Swift.max(sx, 0), lastX)
+            x0s[x] = Int(cx)
+            x1s[x] = Swift.min(x0s[x] + 1, w - 1)
+            fxs[x] = Float(cx - Double(x0s[x]))
+        }
         let values = [Float](unsafeUninitializedCapacity: height * width) { target, initialized in
             image.values.withUnsafeBufferPointer { source in
                 guard let src = source.baseAddress, let dst = target.baseAddress else { return }
                 for y in 0..<height {
-                    let rowX = m.b * Double(y) + m.c, rowY = m.e * Double(y) + m.f
+                    let sy = m.e * Double(y) + m.f
                     let row = dst + y * width
+                    if sy < -0.5 || sy > bottom {
+                        for x in 0..<width { row[x] = fill }
+                        continue
+                    }
+                    let cy = Swift.min(Swift.max(sy, 0), lastY)
+                    let y0 = Int(cy), y1 = Swift.min(y0 + 1, h - 1), fy = Float(cy - Double(y0))
+                    let r0 = src + y0 * w, r1 = src + y1 * w
                     for x in 0..<width {
-                        let sx = rowX + m.a * Double(x), sy = rowY + m.d * Double(x)
-                        if sx < -0.5 || sy < -0.5 || sx > right || sy > bottom { row[x] = fill; continue }
-                        let cx = Swift.min(Swift.max(sx, 0), lastX), cy = Swift.min(Swift.max(sy, 0), lastY)
-                        let x0 = Int(cx), y0 = Int(cy), x1 = Swift.min(x0 + 1, w - 1), y1 = Swift.min(y0 + 1, h - 1)
-                        let fx = Float(cx - Double(x0)), fy = Float(cy - Double(y0))
-                        let r0 = src + y0 * w, r1 = src + y1 * w
+                        if outsideX[x] { row[x] = fill; continue }
+                        let x0 = x0s[x], x1 = x1s[x], fx = fxs[x]
                         let top = r0[x0] + (r0[x1] - r0[x0]) * fx
                         let lower = r1[x0] + (r1[x1] - r1[x0]) * fx
                         row[x] = top + (lower - top) * fy
