@@ -27,9 +27,9 @@ CDCMStatus segFail(const OFCondition &condition, const char *what, char *message
 
 }  // namespace
 
-extern "C" CDCMStatus cdcm_write_binary_segmentation(const char *sourcePath, const char *outputPath, const uint8_t *mask, uint16_t rows,
-                                                     uint16_t columns, const char *segmentLabel, const char *algorithmName,
-                                                     const char *softwareVersion, char *message, size_t capacity) {
+extern "C" CDCMStatus cdcm_write_segmentation(const char *sourcePath, const char *outputPath, const uint8_t *mask, uint16_t rows,
+                                              uint16_t columns, int fractional, const char *segmentLabel, const char *algorithmName,
+                                              const char *softwareVersion, char *message, size_t capacity) {
     try {
         cdcm::initialize();
         DcmFileFormat source;
@@ -54,7 +54,11 @@ extern "C" CDCMStatus cdcm_write_binary_segmentation(const char *sourcePath, con
         IODGeneralEquipmentModule::EquipmentInfo equipment("Cohort", "Cohort", "1", softwareVersion);
         ContentIdentificationMacro content("1", "LESION", "Lesion segmentation predicted by Cohort", "Cohort");
         DcmSegmentation *created = nullptr;
-        status = DcmSegmentation::createBinarySegmentation(created, rows, columns, equipment, content);
+        // Fractional: the value is the probability of lesion times 255 (Segmentation Type FRACTIONAL, PROBABILITY).
+        const Uint16 maximumFractionalValue = 255;
+        status = fractional ? DcmSegmentation::createFractionalSegmentation(created, rows, columns, DcmSegTypes::SFT_PROBABILITY,
+                                                                            maximumFractionalValue, equipment, content)
+                            : DcmSegmentation::createBinarySegmentation(created, rows, columns, equipment, content);
         if (status.bad() || created == nullptr) return segFail(status, "cannot create the segmentation", message, capacity);
         std::unique_ptr<DcmSegmentation> segmentation(created);
         status = segmentation->importFromSourceImage(*dataset, OFTrue);

@@ -66,8 +66,13 @@ public final class PredictedMaskWriter {
                                   scores: nil, distanceUnit: mask.geometry.spacingMillimeters == nil ? "pixel" : "mm")
         if ImageFiles.detectFormat(path: scored.entry.path) == .dicom {
             let segmentation = String(name.dropLast(".mask.png".count)) + ".seg.dcm"
-            try DicomSegmentationWriter.writeBinary(source: scored.entry.path, mask: binary, rows: h, columns: w,
-                                                    algorithm: algorithm, to: folder + "/" + segmentation)
+            if probability {
+                try DicomSegmentationWriter.writeProbability(source: scored.entry.path, probability: mask.probability.values, rows: h,
+                                                             columns: w, algorithm: algorithm, to: folder + "/" + segmentation)
+            } else {
+                try DicomSegmentationWriter.writeBinary(source: scored.entry.path, mask: binary, rows: h, columns: w,
+                                                        algorithm: algorithm, to: folder + "/" + segmentation)
+            }
             outcome.segmentationFile = segmentation
         }
         let missing = emptyWhenMissing ? FloatImage(height: h, width: w, channels: 1) : nil

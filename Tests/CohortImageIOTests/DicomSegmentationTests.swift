@@ -41,6 +41,37 @@ final class DicomSegmentationTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path + ".partial"))
     }
 
+    /// A probability ramp with a blob: every byte value from 0 to 255 occurs.
+    private func probability(_ rows: Int, _ columns: Int) -> [Float] {
+        (0..<(rows * columns)).map { i in Float(i % 256) / 255 + (i % 97 == 0 ? 0.4 : 0) }
+    }
+
+    func testAProbabilityMapIsWrittenAsAFractionalSegmentation() throws {
+        let folder = try TemporaryFolder()
+        let p = probability(48, 64)
+        let path = folder.file("lesion-probability.seg.dcm")
+        try DicomSegmentationWriter.writeProbability(source: source, probability: p, rows: 48, columns: 64, algorithm: "unet test", to: path)
+        let pixels = try XCTUnwrap(try ImageFiles.read(path: path).pixels)
+        XCTAssertEqual([pixels.rows, pixels.columns, pixels.frames], [48, 64, 1])
+        XCTAssertEqual(pixels.floatSamples(frame: 0), p.map { (min(max($0, 0), 1) * 255).rounded() }, "probability times 255, clamped")
+
+        guard let python = try? PythonVenv.python(with: [("highdicom", "highdicom")]) else {
+            throw XCTSkip("highdicom could not be installed into a venv: the DCMTK read-back passed, the highdicom check is skipped")
+        }
+        let script = """
+            import sys, highdicom as hd
+            seg = hd.seg.segread(sys.argv[1])
+            print(seg.SegmentationType, seg.SegmentationFractionalType, seg.MaximumFractionalValue)
+            print(" ".join(str(int(v)) for v in seg.pixel_array.ravel()))
+            """
+        var output = ""
+        let status = PythonVenv.run(python, ["-c", script, path], timeout: 120, output: &output)
+        XCTAssertEqual(status, 0, output)
+        let lines = output.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "FRACTIONAL PROBABILITY 255", output)
+        XCTAssertEqual(lines.last?.split(separator: " ").compactMap { Float($0) }, pixels.floatSamples(frame: 0), "highdicom's values differ")
+    }
+
     func testAMaskOfAnotherSizeIsRefusedNamingBothSizes() throws {
         let folder = try TemporaryFolder()
         XCTAssertThrowsError(try DicomSegmentationWriter.writeBinary(source: source, mask: [Bool](repeating: true, count: 100), rows: 10, columns: 10,

@@ -101,13 +101,14 @@ CDCMStatus cdcm_write_gray16(const char *path, const CDCMStringElement *elements
                              uint16_t rows, uint16_t columns, uint16_t bitsStored, const char *photometric,
                              const uint16_t *pixels, const char *transferSyntaxUID, char *message, size_t capacity);
 
-/** Writes a DICOM Segmentation (binary, one segment: a lesion found automatically by `algorithmName`) of the
- *  DICOM image at `sourcePath` to `outputPath`: `mask` is rows * columns bytes (non-zero is lesion) and must match
- *  the source's size; patient, study and frame of reference come from the source, which the frame references
- *  (Derivation Image Sequence). Written to a temporary name and renamed. */
-CDCMStatus cdcm_write_binary_segmentation(const char *sourcePath, const char *outputPath, const uint8_t *mask, uint16_t rows,
-                                          uint16_t columns, const char *segmentLabel, const char *algorithmName,
-                                          const char *softwareVersion, char *message, size_t capacity);
+/** Writes a DICOM Segmentation (one segment: a lesion found automatically by `algorithmName`) of the DICOM image
+ *  at `sourcePath` to `outputPath`: `mask` is rows * columns bytes and must match the source's size. Binary
+ *  (`fractional` 0: 1 is lesion) or FRACTIONAL of type PROBABILITY (`fractional` 1: the lesion probability times
+ *  255, Maximum Fractional Value 255). Patient, study and frame of reference come from the source, which the frame
+ *  references (Derivation Image Sequence). Written to a temporary name and renamed. */
+CDCMStatus cdcm_write_segmentation(const char *sourcePath, const char *outputPath, const uint8_t *mask, uint16_t rows,
+                                   uint16_t columns, int fractional, const char *segmentLabel, const char *algorithmName,
+                                   const char *softwareVersion, char *message, size_t capacity);
 
 #ifdef __cplusplus
 }

@@ -11,13 +11,27 @@ public enum DicomSegmentationWriter {
     /// `algorithm`; patient, study and frame of reference are the source's, and the frame references it.
     public static func writeBinary(source: String, mask: [Bool], rows: Int, columns: Int, label: String = "lesion",
                                    algorithm: String, to path: String) throws {
-        guard mask.count == rows * columns, (1...65535).contains(rows), (1...65535).contains(columns) else {
-            throw ImageIOError(code: .writeFailed, message: "a \(rows)x\(columns) mask needs \(rows * columns) values, got \(mask.count)", path: path)
+        try write(source: source, values: mask.map { UInt8($0 ? 1 : 0) }, fractional: false, rows: rows, columns: columns,
+                  label: label, algorithm: algorithm, to: path)
+    }
+
+    /// The same as ``writeBinary(source:mask:rows:columns:label:algorithm:to:)`` for a probability map: Segmentation
+    /// Type FRACTIONAL, Fractional Type PROBABILITY, each pixel the lesion probability (`probability`, row-major,
+    /// clamped to [0, 1]) times 255, rounded.
+    public static func writeProbability(source: String, probability: [Float], rows: Int, columns: Int, label: String = "lesion",
+                                        algorithm: String, to path: String) throws {
+        try write(source: source, values: probability.map { UInt8((Swift.min(Swift.max($0, 0), 1) * 255).rounded()) }, fractional: true,
+                  rows: rows, columns: columns, label: label, algorithm: algorithm, to: path)
+    }
+
+    private static func write(source: String, values: [UInt8], fractional: Bool, rows: Int, columns: Int, label: String,
+                              algorithm: String, to path: String) throws {
+        guard values.count == rows * columns, (1...65535).contains(rows), (1...65535).contains(columns) else {
+            throw ImageIOError(code: .writeFailed, message: "a \(rows)x\(columns) mask needs \(rows * columns) values, got \(values.count)", path: path)
         }
-        let bytes = mask.map { UInt8($0 ? 1 : 0) }
         var message = [CChar](repeating: 0, count: 512)
-        let status = cdcm_write_binary_segmentation(source, path, bytes, UInt16(rows), UInt16(columns), label, algorithm, CohortVersion.string,
-                                                    &message, message.count)
+        let status = cdcm_write_segmentation(source, path, values, UInt16(rows), UInt16(columns), fractional ? 1 : 0, label, algorithm,
+                                             CohortVersion.string, &message, message.count)
         guard status == CDCM_OK else {
             throw ImageIOError(code: .writeFailed, message: "DCMTK could not write the DICOM Segmentation", path: path,
                                libraryMessage: String(cString: message))

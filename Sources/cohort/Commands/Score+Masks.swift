@@ -11,7 +11,7 @@ struct MaskScoringOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Segmentation: folder for the predicted mask PNGs (default: OUT without .csv, plus -masks).", valueName: "folder"))
     var masks: String?
     @Option(help: "Segmentation: lesion probability at or above which a pixel is lesion.") var maskThreshold: Float = 0.5
-    @Flag(help: "Segmentation: write the lesion probability (0-255) instead of a binary mask.") var probabilityMasks = false
+    @Flag(help: "Segmentation: write the lesion probability (0-255) instead of a binary mask (PNG, and for DICOM sources a FRACTIONAL, PROBABILITY DICOM Segmentation).") var probabilityMasks = false
     @Option(help: "Segmentation: the image's score from its mask: max (highest lesion probability) or area (lesion fraction).")
     var maskScore: MaskScore = .maximum
 
