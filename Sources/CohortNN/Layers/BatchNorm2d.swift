@@ -62,13 +62,10 @@ public final class BatchNorm2d: Module {
                                                     // catastrophically when the values are close together, e.g. the 1x1
                                                     // image-pooling branch of ASPP with a batch of 2.
                                                     var sum: Double = 0
-                                                    for b in 0..<n { let base = (b * channels + c) * hw; for i in 0..<hw { sum += Double(xp[base + i]) } }
+                                                    for b in 0..<n { sum += ChannelSums.sum(xp + (b * channels + c) * hw, hw) }
                                                     let mu = sum / Double(m)
                                                     var squares: Double = 0
-                                                    for b in 0..<n {
-                                                        let base = (b * channels + c) * hw
-                                                        for i in 0..<hw { let d = Double(xp[base + i]) - mu; squares += d * d }
-                                                    }
+                                                    for b in 0..<n { squares += ChannelSums.squaredDeviations(xp + (b * channels + c) * hw, hw, from: mu) }
                                                     mean = Scalar(mu)
                                                     variance = Scalar(squares / Double(m))
                                                     let unbiased = m > 1 ? variance * m / (m - 1) : variance
@@ -120,7 +117,7 @@ public final class BatchNorm2d: Module {
             normalized = xhat
         }
         let m = Scalar(n * hw)
-        var gx = [Scalar](repeating: 0, count: gy.count)
+        var gx = [Scalar](repeating: 0, count: gy.count)  // every element is written below
         gy.data.withUnsafeBufferPointer { gs in
             normalized.data.withUnsafeBufferPointer { ns in
                 gx.withUnsafeMutableBufferPointer { gxs in
@@ -135,20 +132,21 @@ public final class BatchNorm2d: Module {
                                             var sumG64 = 0.0, sumGX64 = 0.0
                                             for b in 0..<n {
                                                 let base = (b * channels + c) * hw
-                                                for i in 0..<hw {
-                                                    sumG64 += Double(g[base + i])
-                                                    sumGX64 += Double(g[base + i]) * Double(xh[base + i])
-                                                }
+                                                let (sg, sgx) = ChannelSums.sumAndDot(g + base, xh + base, hw)
+                                                sumG64 += sg
+                                                sumGX64 += sgx
                                             }
                                             let sumG = Scalar(sumG64), sumGX = Scalar(sumGX64)
                                             gw[c] += sumGX
                                             gb[c] += sumG
-                                            let scale = gammas[c] * invs[c]
+                                            let scale = gammas[c] * invs[c], meanG = sumG / m, meanGX = sumGX / m
                                             for b in 0..<n {
                                                 let base = (b * channels + c) * hw
-                                                for i in 0..<hw {
-                                                    // Training: the batch statistics depend on x too; inference: a fixed affine map.
-                                                    out[base + i] = trained ? scale * (g[base + i] - sumG / m - xh[base + i] * sumGX / m) : scale * g[base + i]
+                                                // Training: the batch statistics depend on x too; inference: a fixed affine map.
+                                                if trained {
+                                                    for i in 0..<hw { out[base + i] = scale * (g[base + i] - meanG - xh[base + i] * meanGX) }
+                                                } else {
+                                                    for i in 0..<hw { out[base + i] = scale * g[base + i] }
                                                 }
                                             }
                                         }
@@ -161,5 +159,50 @@ public final class BatchNorm2d: Module {
             }
         }
         return Tensor(shape: gy.shape, data: gx)
+    }
+}
+
+/// Per-channel sums of batch normalisation in double precision, over four interleaved partial sums so the additions
+/// do not wait on each other (one running sum made the statistics passes latency-bound). The order is fixed by the
+/// element index alone, so results do not depend on the thread count.
+enum ChannelSums {
+    @inline(__always)
+    static func sum(_ x: UnsafePointer<Scalar>, _ count: Int) -> Double {
+        var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
+        var i = 0
+        while i + 4 <= count {
+            s0 += Double(x[i]); s1 += Double(x[i + 1]); s2 += Double(x[i + 2]); s3 += Double(x[i + 3])
+            i += 4
+        }
+        while i < count { s0 += Double(x[i]); i += 1 }
+        return (s0 + s1) + (s2 + s3)
+    }
+
+    @inline(__always)
+    static func squaredDeviations(_ x: UnsafePointer<Scalar>, _ count: Int, from mean: Double) -> Double {
+        var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
+        var i = 0
+        while i + 4 <= count {
+            let d0 = Double(x[i]) - mean, d1 = Double(x[i + 1]) - mean, d2 = Double(x[i + 2]) - mean, d3 = Double(x[i + 3]) - mean
+            s0 += d0 * d0; s1 += d1 * d1; s2 += d2 * d2; s3 += d3 * d3
+            i += 4
+        }
+        while i < count { let d = Double(x[i]) - mean; s0 += d * d; i += 1 }
+        return (s0 + s1) + (s2 + s3)
+    }
+
+    /// The sum of `g` and the dot product of `g` and `x`.
+    @inline(__always)
+    static func sumAndDot(_ g: UnsafePointer<Scalar>, _ x: UnsafePointer<Scalar>, _ count: Int) -> (Double, Double) {
+        var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0), (d0, d1, d2, d3) = (0.0, 0.0, 0.0, 0.0)
+        var i = 0
+        while i + 4 <= count {
+            let g0 = Double(g[i]), g1 = Double(g[i + 1]), g2 = Double(g[i + 2]), g3 = Double(g[i + 3])
+            s0 += g0; s1 += g1; s2 += g2; s3 += g3
+            d0 += g0 * Double(x[i]); d1 += g1 * Double(x[i + 1]); d2 += g2 * Double(x[i + 2]); d3 += g3 * Double(x[i + 3])
+            i += 4
+        }
+        while i < count { s0 += Double(g[i]); d0 += Double(g[i]) * Double(x[i]); i += 1 }
+        return ((s0 + s1) + (s2 + s3), (d0 + d1) + (d2 + d3))
     }
 }

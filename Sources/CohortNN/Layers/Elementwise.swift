@@ -15,13 +15,17 @@ public final class ReLU: Module {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         input = x
-        var out = x
         let upper = cap ?? .infinity
-        out.data.withUnsafeMutableBufferPointer { os in
-            guard let o = os.baseAddress else { return }
-            ComputeThreads.forRanges(os.count) { range in for i in range { o[i] = min(max(o[i], 0), upper) } }
+        // One pass from the input into a new buffer (a copy of the input, then a pass over the copy, read it twice).
+        let data = x.data.withUnsafeBufferPointer { xs in
+            [Scalar](unsafeUninitializedCapacity: xs.count) { out, initialized in
+                if let s = xs.baseAddress, let o = out.baseAddress {
+                    ComputeThreads.forRanges(xs.count) { range in for i in range { o[i] = min(max(s[i], 0), upper) } }
+                }
+                initialized = xs.count
+            }
         }
-        return out
+        return Tensor(shape: x.shape, data: data)
     }
 
     public func backward(_ gy: Tensor) -> Tensor {
@@ -30,12 +34,20 @@ public final class ReLU: Module {
             gy.data.withUnsafeBufferPointer { gs in
                 [Scalar](unsafeUninitializedCapacity: gs.count) { out, initialized in
                     if let x = xs.baseAddress, let g = gs.baseAddress, let o = out.baseAddress {
+                        // Explicit vector selects: the scalar `x > 0 && x < upper ? g : 0` compiled to a branch that
+                        // random signs mispredict (ReLU6 backward was a quarter of a MobileNetV2 step).
+                        let capped = upper != .infinity
                         ComputeThreads.forRanges(gs.count) { range in
-                            if upper == .infinity {
-                                for i in range { o[i] = x[i] > 0 ? g[i] : 0 }
-                            } else {
-                                for i in range { o[i] = x[i] > 0 ? (x[i] < upper ? g[i] : 0) : 0 }
+                            var i = range.lowerBound
+                            let zero = SIMD8<Scalar>(repeating: 0), top = SIMD8<Scalar>(repeating: upper)
+                            while i + 8 <= range.upperBound {
+                                let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Scalar>.self)
+                                let gv = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Scalar>.self)
+                                let keep = capped ? (xv .> zero) .& (xv .< top) : xv .> zero
+                                UnsafeMutableRawPointer(o + i).storeBytes(of: zero.replacing(with: gv, where: keep), as: SIMD8<Scalar>.self)
+                                i += 8
                             }
+                            while i < range.upperBound { o[i] = x[i] > 0 && (!capped || x[i] < upper) ? g[i] : 0; i += 1 }
                         }
                     }
                     initialized = gs.count
