@@ -40,7 +40,8 @@ public final class BatchNorm2d: Module {
         // backward pass, which only follows training.
         normalized = Tensor(shape: [0])
         inferenceInput = training ? Tensor(shape: [0]) : x
-        var out = [Scalar](repeating: 0, count: x.count), xhat = [Scalar](repeating: 0, count: training ? x.count : 0)
+        // Every element is written below (each channel's thread covers all its images and pixels): no zeroing pass.
+        var out = Self.uninitialized(x.count), xhat = Self.uninitialized(training ? x.count : 0)
         inverseStd = [Scalar](repeating: 0, count: channels)
         trainedForward = training
         x.data.withUnsafeBufferPointer { xs in
@@ -104,6 +105,11 @@ public final class BatchNorm2d: Module {
         return Tensor(shape: x.shape, data: out)
     }
 
+    /// A buffer of `count` values that the caller fills completely before reading any.
+    private static func uninitialized(_ count: Int) -> [Scalar] {
+        [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
     public func backward(_ gy: Tensor) -> Tensor {
         let (n, hw, channels, trained) = (gy.shape[0], gy.shape[2] * gy.shape[3], self.channels, trainedForward)
         if !trained && normalized.count != gy.count && inferenceInput.count == gy.count {
@@ -117,7 +123,7 @@ public final class BatchNorm2d: Module {
             normalized = xhat
         }
         let m = Scalar(n * hw)
-        var gx = [Scalar](repeating: 0, count: gy.count)  // every element is written below
+        var gx = Self.uninitialized(gy.count)  // every element is written below
         gy.data.withUnsafeBufferPointer { gs in
             normalized.data.withUnsafeBufferPointer { ns in
                 gx.withUnsafeMutableBufferPointer { gxs in
