@@ -37,7 +37,8 @@ let package = Package(
         .systemLibrary(name: "CTIFF"),
         // Byte kernels in C: SHA-256 blocks (x86 SHA extensions when present), non-zero counts, the JPEG-LS decoder,
         // the PNG fast path (inflate by libdeflate, which libtiff already pulls in).
-        .target(name: "CCohortKernels", linkerSettings: [.linkedLibrary("deflate")]),
+        // Optimised and errno-free maths in every configuration, so that loops with square roots vectorise.
+        .target(name: "CCohortKernels", cSettings: [.unsafeFlags(["-O2", "-fno-math-errno"])], linkerSettings: [.linkedLibrary("deflate")]),
         .target(name: "CohortCore", dependencies: ["CCohortKernels"]),
         // Worker processes that run decoders which might crash or hang, so a bad file costs one request.
         // A worker's crash handler (C): reports the signal and the libraries on the crashing stack.
@@ -58,7 +59,7 @@ let package = Package(
         // oneDNN (libdnnl-dev 2.6) behind typed C wrappers: the fast CPU primitives.
         .systemLibrary(name: "CDNNL"),
         .target(name: "CohortTensor", dependencies: ["CDNNL"], swiftSettings: optimized),
-        .target(name: "CohortNN", dependencies: ["CohortTensor"], swiftSettings: optimized),
+        .target(name: "CohortNN", dependencies: ["CohortTensor", "CCohortKernels"], swiftSettings: optimized),
         // The same engine sources in float64 (symbolic links), for parity checks against PyTorch's float64 references.
         .target(name: "CohortTensor64", swiftSettings: optimized + [.define("COHORT_DOUBLE")]),
         .target(name: "CohortNN64", dependencies: ["CohortTensor64"], swiftSettings: optimized + [.define("COHORT_DOUBLE")]),

@@ -24,6 +24,29 @@ final class TrainingTests: XCTestCase {
         XCTAssertLessThan(run({ p in let o = SGD(parameters: [p], learningRate: 0.05, momentum: 0.9, nesterov: true); return o.update }, steps: 300), 1e-4)
     }
 
+    func testAdamMatchesTheScalarFormulaToTheLastBit() {
+        // The update runs in a C kernel; the formula of torch.optim.Adam, written out here in Swift, is the oracle.
+        let initial: [Float] = (0..<37).map { Float($0 % 11) * 0.41 - 2.1 }
+        let p = Parameter(Tensor(shape: [37], data: initial), role: .bias)
+        let adam = Adam(parameters: [p], learningRate: 0.01)
+        var (value, m, v) = (initial, [Float](repeating: 0, count: 37), [Float](repeating: 0, count: 37))
+        let (beta1, beta2, eps, rate): (Float, Float, Float, Float) = (0.9, 0.999, 1e-8, 0.01)
+        for step in 1...40 {
+            let gradients = (0..<37).map { Float(($0 * 7 + step * 3) % 13) * 0.23 - 1.4 }
+            for i in 0..<37 { p.gradient.data[i] = gradients[i] }
+            adam.update()
+            let c1 = 1 - pow(beta1, Float(step)), c2 = 1 - pow(beta2, Float(step))
+            for i in 0..<37 {
+                m[i] = beta1 * m[i] + (1 - beta1) * gradients[i]
+                v[i] = beta2 * v[i] + (1 - beta2) * gradients[i] * gradients[i]
+                value[i] -= rate * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
+            }
+            XCTAssertEqual(p.value.data.map(\.bitPattern), value.map(\.bitPattern), "values, step \(step)")
+            XCTAssertEqual(adam.m[0].map(\.bitPattern), m.map(\.bitPattern), "first moments, step \(step)")
+            XCTAssertEqual(adam.v[0].map(\.bitPattern), v.map(\.bitPattern), "second moments, step \(step)")
+        }
+    }
+
     /// A bright square on the left (class 1) or right (class 0) of a noisy 16x16 image.
     private func batch(_ count: Int, seed: UInt64) -> (Tensor, [Int]) {
         var state = seed

@@ -42,6 +42,11 @@ int ccohort_jpegls_decode(const uint8_t *data, size_t size, uint16_t *out, size_
 void ccohort_warp_gray_bilinear(const float *src, int64_t w, int64_t h, float *dst, int64_t width, int64_t height,
                                 float fill, const double m[6]);
 
+/** One Adam step over `count` float32 parameters (torch.optim.Adam without weight decay): m and v updated in
+ *  place, then value -= rate * (m / correction1) / (sqrt(v / correction2) + eps). The arrays must not overlap. */
+void ccohort_adam_update(float *restrict value, const float *restrict gradient, float *restrict m, float *restrict v, size_t count,
+                         float beta1, float beta2, float correction1, float correction2, float eps, float rate);
+
 /** The CRC-32 of ISO 3309 / PNG / zlib (libdeflate's), continuing from `crc` (0 to start). */
 uint32_t ccohort_crc32(uint32_t crc, const void *data, size_t size);
 

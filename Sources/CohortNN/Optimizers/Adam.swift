@@ -1,3 +1,6 @@
+#if !COHORT_DOUBLE
+import CCohortKernels
+#endif
 #if COHORT_DOUBLE
 import CohortTensor64
 #else
@@ -39,7 +42,8 @@ public final class Adam {
                             guard values.count > 0 else { return }
                             let (value, gradient, m, v) = (values.baseAddress!, gradients.baseAddress!, ms.baseAddress!, vs.baseAddress!)
                             ComputeThreads.forRanges(values.count) { range in
-                                if decay == 0 {  // the common case, branch-free so that it vectorises
+                                if decay == 0 {  // the common case
+                                    #if COHORT_DOUBLE
                                     for i in range {
                                         let g = gradient[i]
                                         m[i] = beta1 * m[i] + (1 - beta1) * g
@@ -47,6 +51,14 @@ public final class Adam {
                                         let denominator = (v[i] / correction2).squareRoot() + eps
                                         value[i] -= rate * (m[i] / correction1) / denominator
                                     }
+                                    #else
+                                    // In C: Swift's loop (and its SIMD types' per-lane square root) stayed scalar, a third
+                                    // of a simple-cnn step, whose 51 M parameters make the update memory-bound. The same
+                                    // operations in the same order, so the same values.
+                                    let start = range.lowerBound
+                                    ccohort_adam_update(value + start, gradient + start, m + start, v + start, range.count,
+                                                        beta1, beta2, correction1, correction2, eps, rate)
+                                    #endif
                                     return
                                 }
                                 for i in range {
