@@ -23,6 +23,8 @@ public struct TrainingConfiguration: Sendable, Codable {
     /// accuracy, f1 (macro) or auc (higher is better).
     public var monitor = "loss"
     public var classWeights = false        // inverse-frequency weights in the loss (classifiers)
+    /// Class-balanced sampling of training epochs (the loader follows the data settings; recorded here with the run).
+    public var classBalanced = false
     /// Segmentation models: `ce`, `dice` or `ce+dice` (see ``Trainer/segmentationLosses``).
     public var segmentationLoss = "ce+dice"
     /// Only images labelled with one of these classes of the split's task (nil: all), e.g. the lesion classes.

@@ -43,7 +43,7 @@ final class PipelineTests: XCTestCase {
             training: {epochs: 2, batch_size: 8}
             models:
               - {name: a, model: simple-cnn}
-              - {name: b, model: simple-cnn, learning_rate: 0.0003}
+              - {name: b, model: simple-cnn, learning_rate: 0.0003, class_balanced: true}
             score: {partition: test}
             report: {out: r, positive: mass, resamples: 20}
             """
@@ -53,6 +53,8 @@ final class PipelineTests: XCTestCase {
         for expected in ["cohort import studies", "cohort split create s", "cohort train", "cohort score", "Paired AUC comparison", "r/report.html"] {
             XCTAssertTrue(first.out.contains(expected), "\(expected) missing from:\n\(first.out)")
         }
+        XCTAssertTrue(first.out.contains("--name b --split s --out c/runs/b") && first.out.contains("--class-balanced"),
+                      "a model's class_balanced reaches its training:\n\(first.out)")
         let html = try String(contentsOfFile: folder.file("r/report.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("a: training run") && html.contains("b: checkpoint"), "provenance of both models")
         let second = try run(["pipeline", "e.yaml", "--quiet"], in: folder.path)

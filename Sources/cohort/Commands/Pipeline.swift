@@ -128,13 +128,14 @@ struct Pipeline: ParsableCommand {
             guard let name = model["name"] as? String, !name.isEmpty, !name.contains("/"), !name.contains("=") else {
                 throw file.error("every model needs a name (no '/' or '='), e.g. {name: cnn, model: simple-cnn}")
             }
-            if let unknown = Set(model.keys).subtracting(Self.modelKeys.keys).subtracting(["name", "class_weights", "include_classes"]).sorted().first {
-                throw file.error("unknown key '\(unknown)' in model '\(name)'; known: name, class_weights, include_classes, \(Self.modelKeys.keys.sorted().joined(separator: ", "))")
+            if let unknown = Set(model.keys).subtracting(Self.modelKeys.keys).subtracting(["name", "class_weights", "class_balanced", "include_classes"]).sorted().first {
+                throw file.error("unknown key '\(unknown)' in model '\(name)'; known: name, class_weights, class_balanced, include_classes, \(Self.modelKeys.keys.sorted().joined(separator: ", "))")
             }
             let folder = runsFolder + "/" + name
             var arguments = ["train", "--config", experiment, "--catalog", catalogPath, "--name", name, "--split", splitName, "--out", folder]
             for (key, flag) in Self.modelKeys.sorted(by: { $0.key < $1.key }) { if let value = model[key] { arguments += [flag, "\(value)"] } }
             if model["class_weights"] as? Bool == true { arguments.append("--class-weights") }
+            if model["class_balanced"] as? Bool == true { arguments.append("--class-balanced") }
             if let include = model["include_classes"] {
                 guard let list = include as? [Any], !list.isEmpty else { throw file.error("include_classes of model '\(name)' is a list of class names") }
                 arguments += ["--include-classes", list.map { "\($0)" }.joined(separator: ",")]

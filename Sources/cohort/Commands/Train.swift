@@ -49,6 +49,7 @@ struct Train: ParsableCommand {
     @Option(help: "Segmentation models: ce, dice or ce+dice (default).") var segmentationLoss: String?
     @Option(help: ArgumentHelp("Only images of these classes of the split's task, comma-separated.", valueName: "c1,c2")) var includeClasses: String?
     @Flag(help: "Weight the loss by inverse class frequency.") var classWeights = false
+    @Flag(help: "Draw every class equally often in training epochs (as data.class_balanced: true).") var classBalanced = false
     @Option(help: "Square input size (overrides data.size).") var size: Int?
     @Option(help: "Seed of initialisation, shuffling and augmentation.") var seed: UInt64?
     @Option(help: "Threads for compute and loading (default: all cores). Resume with the same count for identical weights.") var threads: Int?
@@ -78,6 +79,8 @@ struct Train: ParsableCommand {
         guard Trainer.segmentationLosses.contains(c.segmentationLoss) else { throw ValidationError("--segmentation-loss is ce, dice or ce+dice") }
         c.includeClasses = includeClasses.map { $0.split(separator: ",").map(String.init) } ?? c.includeClasses
         c.classWeights = classWeights || c.classWeights
+        if classBalanced { data.loader.classBalanced = true }
+        c.classBalanced = data.loader.classBalanced
         c.seed = seed ?? c.seed
         c.threads = threads ?? c.threads
         guard c.threads >= 1 else { throw ValidationError("--threads must be at least 1") }
