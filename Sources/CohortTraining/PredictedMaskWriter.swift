@@ -50,12 +50,18 @@ public final class PredictedMaskWriter {
         return stem.replacingOccurrences(of: "/", with: "__") + ".mask.png"
     }
 
+    /// Lesion probabilities as the bytes of a probability mask (PNG and fractional DICOM Segmentation alike): clamped
+    /// to [0, 1], times 255, rounded.
+    public static func probabilityBytes(_ probabilities: [Float]) -> [UInt8] {
+        probabilities.map { UInt8((min(max($0, 0), 1) * 255).rounded()) }
+    }
+
     /// Writes `mask` for `scored` and scores it; returns the outcome (also kept in ``outcomes``).
     @discardableResult
     public func handle(_ scored: ScoredImage, _ mask: PredictedMask) throws -> MaskOutcome {
         let (h, w) = (mask.probability.height, mask.probability.width)
         let binary = mask.binary(threshold: threshold)
-        let bytes = probability ? mask.probability.values.map { UInt8((min(max($0, 0), 1) * 255).rounded()) } : binary.map { $0 ? 255 : 0 }
+        let bytes = probability ? Self.probabilityBytes(mask.probability.values) : binary.map { $0 ? 255 : 0 }
         let name = fileName(for: scored.entry.path)
         let target = folder + "/" + name, partial = target + ".partial"
         try PNGWriter.write(PixelArray(format: .uint8, frames: 1, rows: h, columns: w, samplesPerPixel: 1, bytes: bytes), to: partial)
@@ -67,8 +73,8 @@ public final class PredictedMaskWriter {
         if ImageFiles.detectFormat(path: scored.entry.path) == .dicom {
             let segmentation = String(name.dropLast(".mask.png".count)) + ".seg.dcm"
             if probability {
-                try DicomSegmentationWriter.writeProbability(source: scored.entry.path, probability: mask.probability.values, rows: h,
-                                                             columns: w, algorithm: algorithm, to: folder + "/" + segmentation)
+                try DicomSegmentationWriter.writeProbability(source: scored.entry.path, probability: bytes, rows: h, columns: w,
+                                                             algorithm: algorithm, to: folder + "/" + segmentation)
             } else {
                 try DicomSegmentationWriter.writeBinary(source: scored.entry.path, mask: binary, rows: h, columns: w,
                                                         algorithm: algorithm, to: folder + "/" + segmentation)

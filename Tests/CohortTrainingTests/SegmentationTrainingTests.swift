@@ -93,4 +93,10 @@ final class SegmentationTrainingTests: XCTestCase {
         XCTAssertGreaterThan(scores.dice, 0.9, "the restored mask lies where the original was")
         XCTAssertLessThanOrEqual(scores.hausdorff95!, 1.5)
     }
+
+    func testProbabilityMaskBytesAreTheClampedProbabilityTimes255() {
+        let p: [Float] = [-0.3, 0, 0.001, 0.002, 0.5, 0.998, 1, 1.7]
+        XCTAssertEqual(PredictedMaskWriter.probabilityBytes(p), p.map { UInt8((min(max($0, 0), 1) * 255).rounded()) })
+        XCTAssertEqual(PredictedMaskWriter.probabilityBytes(p), [0, 0, 0, 1, 128, 254, 255, 255], "probability times 255, clamped")
+    }
 }

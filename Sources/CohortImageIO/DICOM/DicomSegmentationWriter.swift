@@ -16,12 +16,12 @@ public enum DicomSegmentationWriter {
     }
 
     /// The same as ``writeBinary(source:mask:rows:columns:label:algorithm:to:)`` for a probability map: Segmentation
-    /// Type FRACTIONAL, Fractional Type PROBABILITY, each pixel the lesion probability (`probability`, row-major,
-    /// clamped to [0, 1]) times 255, rounded.
-    public static func writeProbability(source: String, probability: [Float], rows: Int, columns: Int, label: String = "lesion",
+    /// Type FRACTIONAL, Fractional Type PROBABILITY (Maximum Fractional Value 255); `probability` is row-major, each
+    /// value the lesion probability times 255 (the bytes of the probability PNG beside it).
+    public static func writeProbability(source: String, probability: [UInt8], rows: Int, columns: Int, label: String = "lesion",
                                         algorithm: String, to path: String) throws {
-        try write(source: source, values: probability.map { UInt8((Swift.min(Swift.max($0, 0), 1) * 255).rounded()) }, fractional: true,
-                  rows: rows, columns: columns, label: label, algorithm: algorithm, to: path)
+        try write(source: source, values: probability, fractional: true, rows: rows, columns: columns, label: label, algorithm: algorithm,
+                  to: path)
     }
 
     private static func write(source: String, values: [UInt8], fractional: Bool, rows: Int, columns: Int, label: String,

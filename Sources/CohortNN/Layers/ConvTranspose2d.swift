@@ -13,7 +13,7 @@ public final class ConvTranspose2d: Module {
     var input = Tensor(shape: [0])
     #if !COHORT_DOUBLE
     /// Whether the non-overlapping case (kernel == stride, no padding: U-Net's upsampling) runs as one matrix
-    /// product per batch through `DenseKernels`; the scatter loops below stay as the reference, and tests compare.
+    /// product per image through `MatrixKernels`; the scatter loops below stay as the reference, and tests compare.
     public var usesSIMDKernels = true
     #endif
 

@@ -16,7 +16,7 @@ public final class ReLU: Module {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         input = x
         let upper = cap ?? .infinity
-        // One pass from the input into a new buffer (a copy of the input, then a pass over the copy, read it twice).
+        // One pass from the input into a new buffer (copying the input and clamping the copy read it twice).
         let data = x.data.withUnsafeBufferPointer { xs in
             [Scalar](unsafeUninitializedCapacity: xs.count) { out, initialized in
                 if let s = xs.baseAddress, let o = out.baseAddress {
