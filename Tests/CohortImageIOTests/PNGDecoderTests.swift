@@ -8,14 +8,10 @@ import XCTest
 /// Cohort's PNG decoder against known pixels and against libpng: every colour type and depth it takes, every
 /// filter type, IDAT split over several chunks; the files it must leave to libpng; damaged files.
 final class PNGDecoderTests: XCTestCase {
-    private var folder: URL!
+    private var folder: TemporaryFolder!
 
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("cohort-png-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+    override func setUpWithError() throws { folder = try TemporaryFolder(prefix: "cohort-png") }
+    override func tearDown() { folder = nil }  // removes the folder
 
     private static let fast = ReadOptions()
     private static let libpng: ReadOptions = { var o = ReadOptions(); o.pngFastPath = false; return o }()
@@ -43,7 +39,7 @@ final class PNGDecoderTests: XCTestCase {
                 var png = SyntheticPNG(width: width, height: height, depth: depth, colorType: colorType, samples: samples)
                 png.allPaeth = allPaeth
                 let bytes = png.encoded(idatChunks: 3)
-                let path = folder.appendingPathComponent("c\(colorType)-d\(depth)-w\(width)-p\(allPaeth).png").path
+                let path = folder.file("c\(colorType)-d\(depth)-w\(width)-p\(allPaeth).png")
                 try Data(bytes).write(to: URL(fileURLWithPath: path))
                 let label = "colour type \(colorType), \(depth) bits, width \(width)\(allPaeth ? ", Paeth rows" : "")"
                 XCTAssertEqual(ownDecoderStatus(bytes), Int32(CCOHORT_PNG_OK), label)
@@ -80,7 +76,7 @@ final class PNGDecoderTests: XCTestCase {
         for (name, bytes) in [("bad CRC", badCRC), ("too little image data", shortData.encoded(idatChunks: 1)),
                               ("unknown critical chunk", unknownCritical.encoded(idatChunks: 1)), ("no IEND", truncated)] {
             XCTAssertEqual(ownDecoderStatus(bytes), Int32(CCOHORT_PNG_FALLBACK), name)
-            let path = folder.appendingPathComponent("damaged.png").path
+            let path = folder.file("damaged.png")
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             // Whatever libpng makes of it is the answer, with the fast path on or off.
             let viaFastPath = Result { try PNGReader(options: Self.fast).read(path: path).pixels }
@@ -96,7 +92,7 @@ final class PNGDecoderTests: XCTestCase {
     func testTheWritersFilesAndEveryBUSIImageDecodeAsLibpngDecodesThem() throws {
         var paths: [String] = []
         for (format, samples) in [(SampleFormat.uint8, 1), (.uint16, 1), (.uint8, 3), (.uint16, 4)] {
-            let path = folder.appendingPathComponent("written-\(format)-\(samples).png").path
+            let path = folder.file("written-\(format)-\(samples).png")
             try PNGWriter.write(SyntheticImages.ramp(format: format, rows: 40, columns: 57, samples: samples), to: path)
             paths.append(path)
         }

@@ -6,19 +6,15 @@ import XCTest
 
 /// Writers and readers agree bit for bit at every depth they support.
 final class RoundTripTests: XCTestCase {
-    private var folder: URL!
+    private var folder: TemporaryFolder!
 
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("cohort-roundtrip-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+    override func setUpWithError() throws { folder = try TemporaryFolder(prefix: "cohort-roundtrip") }
+    override func tearDown() { folder = nil }  // removes the folder
 
     func testPNGRoundTripIsExactFor8And16BitGrayAndRGB() throws {
         for (format, samples) in [(SampleFormat.uint8, 1), (.uint16, 1), (.uint8, 3), (.uint16, 3), (.uint8, 4)] {
             let original = SyntheticImages.ramp(format: format, rows: 17, columns: 23, samples: samples)
-            let path = folder.appendingPathComponent("\(format)-\(samples).png").path
+            let path = folder.file("\(format)-\(samples).png")
             try PNGWriter.write(original, to: path)
             let read = try XCTUnwrap(try ImageFiles.read(path: path).pixels)
             XCTAssertEqual(read, original, "\(format) x\(samples)")
@@ -31,7 +27,7 @@ final class RoundTripTests: XCTestCase {
                      SyntheticImages.ramp(format: .uint8, rows: 5, columns: 7, samples: 3),
                      SyntheticImages.ramp(format: .uint16, rows: 6, columns: 4, frames: 3)]
         for (index, original) in cases.enumerated() {
-            let path = folder.appendingPathComponent("case\(index).tif").path
+            let path = folder.file("case\(index).tif")
             try TIFFWriter.write(original, to: path)
             let read = try XCTUnwrap(try ImageFiles.read(path: path).pixels)
             XCTAssertEqual(read, original, "case \(index)")
@@ -40,14 +36,14 @@ final class RoundTripTests: XCTestCase {
 
     func testPNGWriterRefusesSignedSamplesWithAHint() {
         let signed = SyntheticImages.ramp(format: .int16, rows: 2, columns: 2)
-        XCTAssertThrowsError(try PNGWriter.write(signed, to: folder.appendingPathComponent("x.png").path)) { error in
+        XCTAssertThrowsError(try PNGWriter.write(signed, to: folder.file("x.png"))) { error in
             XCTAssertEqual((error as? ImageIOError)?.code, .writeFailed)
         }
     }
 
     func testFormatIsDetectedFromContentNotExtension() throws {
         let original = SyntheticImages.ramp(format: .uint8, rows: 3, columns: 3)
-        let path = folder.appendingPathComponent("misnamed.dcm").path
+        let path = folder.file("misnamed.dcm")
         try PNGWriter.write(original, to: path)
         XCTAssertEqual(ImageFiles.detectFormat(path: path), .png)
         XCTAssertEqual(try ImageFiles.read(path: path).pixels, original)
