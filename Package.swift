@@ -52,7 +52,8 @@ let package = Package(
         ),
         .target(
             name: "CohortCatalog",
-            dependencies: ["CohortCore", "CohortImageIO", "CohortIsolation", "CCohortKernels", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["CohortCore", "CohortImageIO", "CohortIsolation", "CCohortKernels", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         .target(name: "CohortMetrics", dependencies: ["CohortCore"]),
         // Compute targets are optimised in every configuration: their reference loops are ~100x slower at -Onone.

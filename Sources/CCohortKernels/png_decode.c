@@ -11,6 +11,8 @@
 
 static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 
+static const uint8_t signature[8] = {137, 80, 78, 71, 13, 10, 26, 10};
+
 /* libpng's default user limits: wider or taller images are its error to report. */
 enum { PNG_DIMENSION_LIMIT = 1000000 };
 
@@ -124,9 +126,23 @@ static int unfilter(uint8_t *data, uint32_t height, size_t rowBytes, size_t bpp,
     return 0;
 }
 
+/* The 13 bytes of IHDR into `header` (pixels untouched); 0 unless they describe gray (1-16 bits), gray+alpha, RGB or
+ * RGBA (8/16 bits) within libpng's dimension limits, with standard compression and filtering, interlaced only when
+ * `allowInterlace`. Palette images return 0 (libpng reads them). */
+static int read_ihdr(const uint8_t *body, int allowInterlace, CCohortPNGImage *header) {
+    header->width = be32(body);
+    header->height = be32(body + 4);
+    header->bitDepth = body[8];
+    header->colorType = body[9];
+    header->channels = channels_of(header->colorType);
+    if (header->width == 0 || header->height == 0 || header->width > PNG_DIMENSION_LIMIT || header->height > PNG_DIMENSION_LIMIT) return 0;
+    if (header->channels == 0 || body[10] != 0 || body[11] != 0 || body[12] > (allowInterlace ? 1 : 0)) return 0;
+    int depth = header->bitDepth;
+    return depth == 8 || depth == 16 || (header->colorType == 0 && (depth == 1 || depth == 2 || depth == 4));
+}
+
 int ccohort_png_decode(const uint8_t *data, size_t size, uint64_t maxPixels, CCohortPNGImage *image) {
     memset(image, 0, sizeof(*image));
-    static const uint8_t signature[8] = {137, 80, 78, 71, 13, 10, 26, 10};
     if (size < 8 + 25 || memcmp(data, signature, 8) != 0) return CCOHORT_PNG_FALLBACK;
     size_t at = 8;
     uint32_t width = 0, height = 0;
@@ -142,17 +158,13 @@ int ccohort_png_decode(const uint8_t *data, size_t size, uint64_t maxPixels, CCo
         if (libdeflate_crc32(0, type, 4 + (size_t)length) != be32(body + length)) return CCOHORT_PNG_FALLBACK;
         int isIDAT = memcmp(type, "IDAT", 4) == 0;
         if (at == 8) {
-            if (memcmp(type, "IHDR", 4) != 0 || length != 13) return CCOHORT_PNG_FALLBACK;
-            width = be32(body);
-            height = be32(body + 4);
-            depth = body[8];
-            colorType = body[9];
-            channels = channels_of(colorType);
-            if (body[10] != 0 || body[11] != 0 || body[12] != 0) return CCOHORT_PNG_FALLBACK; /* interlace: libpng */
-            if (width == 0 || height == 0 || width > PNG_DIMENSION_LIMIT || height > PNG_DIMENSION_LIMIT) return CCOHORT_PNG_FALLBACK;
-            if (channels == 0) return CCOHORT_PNG_FALLBACK;                                     /* palette: libpng */
-            int depthOK = depth == 8 || depth == 16 || (colorType == 0 && (depth == 1 || depth == 2 || depth == 4));
-            if (!depthOK) return CCOHORT_PNG_FALLBACK;
+            CCohortPNGImage header;
+            if (memcmp(type, "IHDR", 4) != 0 || length != 13 || !read_ihdr(body, 0, &header)) return CCOHORT_PNG_FALLBACK;
+            width = header.width;
+            height = header.height;
+            depth = header.bitDepth;
+            colorType = header.colorType;
+            channels = header.channels;
         } else if (memcmp(type, "IEND", 4) == 0) {
             sawEnd = 1;
             break;
@@ -240,3 +252,15 @@ int ccohort_png_decode(const uint8_t *data, size_t size, uint64_t maxPixels, CCo
 }
 
 uint32_t ccohort_crc32(uint32_t crc, const void *data, size_t size) { return libdeflate_crc32(crc, data, size); }
+
+int ccohort_png_header(const uint8_t *data, size_t size, uint64_t maxPixels, CCohortPNGImage *header) {
+    memset(header, 0, sizeof(*header));
+    if (size < 8 + 25 || memcmp(data, signature, 8) != 0) return CCOHORT_PNG_FALLBACK;
+    if (be32(data + 8) != 13 || memcmp(data + 12, "IHDR", 4) != 0) return CCOHORT_PNG_FALLBACK;
+    if (libdeflate_crc32(0, data + 12, 4 + 13) != be32(data + 16 + 13)) return CCOHORT_PNG_FALLBACK;
+    CCohortPNGImage parsed;
+    if (!read_ihdr(data + 16, 1, &parsed) || (uint64_t)parsed.width * parsed.height > maxPixels) return CCOHORT_PNG_FALLBACK;
+    parsed.pixels = NULL;
+    *header = parsed;
+    return CCOHORT_PNG_OK;
+}

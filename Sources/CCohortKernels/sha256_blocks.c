@@ -59,6 +59,9 @@ static void blocks_sha_ni(uint32_t state[8], const uint8_t *data, size_t blocks)
     for (; blocks > 0; --blocks, data += 64) {
         __m128i savedAbef = abef, savedCdgh = cdgh;
         __m128i w[4];
+        // Fully unrolled, so that w[] stays in registers (a rolled loop indexed it in memory: 1.24 GB/s, against
+        // 1.5-1.8 GB/s unrolled on this machine).
+#pragma clang loop unroll(full)
         for (int group = 0; group < 16; ++group) {
             __m128i words;
             if (group < 4) {

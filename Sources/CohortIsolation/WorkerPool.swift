@@ -15,17 +15,34 @@ public final class WorkerPool: @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [WorkerProcess] = []
     private var crashes = 0, timeouts = 0, started = 0
+    private let size: Int
+    private var startedUp = false
+    private let startLock = NSLock()
 
-    /// Starts `size` workers at once (they start in parallel; more are started later if more callers come), so
-    /// that a worker that cannot start is an error here rather than on every request.
-    public init(executable: String, arguments: [String], timeoutSeconds: Double? = nil, size: Int = 1) throws {
+    /// A pool of `size` workers to begin with (more are started later if more callers come). With `startNow` they
+    /// start here, in parallel, so that a worker that cannot start is an error here rather than on every request;
+    /// without, ``start()`` starts them (a job that may need no worker at all then pays nothing).
+    public init(executable: String, arguments: [String], timeoutSeconds: Double? = nil, size: Int = 1, startNow: Bool = true) throws {
         self.executable = executable
         self.arguments = arguments
         self.timeoutSeconds = timeoutSeconds
-        let workers = try (0..<max(size, 1)).map { _ in try WorkerProcess(executable: executable, arguments: arguments) }
+        self.size = max(size, 1)
+        if startNow { try start() }
+    }
+
+    /// Starts the first workers unless they have been started (by `startNow` or an earlier call); throws when a
+    /// worker cannot start. Safe to call from many threads: one starts them, the others wait.
+    public func start() throws {
+        startLock.lock()
+        defer { startLock.unlock() }
+        guard !startedUp else { return }
+        let workers = try (0..<size).map { _ in try WorkerProcess(executable: executable, arguments: arguments) }
         for worker in workers { try worker.awaitGreeting(seconds: Self.startupSeconds) }
-        idle = workers
-        started = workers.count
+        lock.lock()
+        idle += workers
+        started += workers.count
+        lock.unlock()
+        startedUp = true
     }
 
     /// How long a worker may take to start and greet.

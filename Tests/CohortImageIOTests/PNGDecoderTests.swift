@@ -6,7 +6,8 @@ import Foundation
 import XCTest
 
 /// Cohort's PNG decoder against known pixels and against libpng: every colour type and depth it takes, every
-/// filter type, IDAT split over several chunks; the files it must leave to libpng; damaged files.
+/// filter type, IDAT split over several chunks; the files it must leave to libpng; damaged files. Its header read
+/// (the headers-only import's) against libpng's header read of the same files.
 final class PNGDecoderTests: XCTestCase {
     private var folder: TemporaryFolder!
 
@@ -15,6 +16,20 @@ final class PNGDecoderTests: XCTestCase {
 
     private static let fast = ReadOptions()
     private static let libpng: ReadOptions = { var o = ReadOptions(); o.pngFastPath = false; return o }()
+
+    private static let libpngHeader: ReadOptions = { var o = ReadOptions(); o.readPixels = false; return o }()
+
+    /// Checks that the header read from the file's first 132 bytes is libpng's header read of the file (or that
+    /// it declines the file: `expectHeader` false).
+    private func assertHeaderMatchesLibpng(_ bytes: [UInt8], path: String, expectHeader: Bool = true, _ label: String) throws {
+        let header = PNGReader.header(head: Array(bytes.prefix(132)))
+        guard expectHeader else { return XCTAssertNil(header, label) }
+        let libpng = try PNGReader(options: Self.libpngHeader).read(path: path)
+        XCTAssertEqual(header?.metadata, libpng.metadata, label)
+        XCTAssertEqual(header?.photometric, libpng.photometric, label)
+        XCTAssertNil(header?.pixels, label)
+        XCTAssertNil(PNGReader.header(head: Array(bytes.prefix(32))), "\(label): 32 bytes end inside IHDR's CRC")
+    }
 
     /// The status of Cohort's decoder on the file's bytes (OK or FALLBACK).
     private func ownDecoderStatus(_ bytes: [UInt8]) -> Int32 {
@@ -43,6 +58,7 @@ final class PNGDecoderTests: XCTestCase {
                 try Data(bytes).write(to: URL(fileURLWithPath: path))
                 let label = "colour type \(colorType), \(depth) bits, width \(width)\(allPaeth ? ", Paeth rows" : "")"
                 XCTAssertEqual(ownDecoderStatus(bytes), Int32(CCOHORT_PNG_OK), label)
+                try assertHeaderMatchesLibpng(bytes, path: path, label)
                 let expected = PixelArray(format: depth == 16 ? .uint16 : .uint8, frames: 1, rows: height, columns: width,
                                           samplesPerPixel: channels, bytes: png.littleEndianSamples)
                 for options in [Self.fast, Self.libpng] {
@@ -63,6 +79,12 @@ final class PNGDecoderTests: XCTestCase {
         var interlaced = SyntheticPNG(width: 9, height: 5, depth: 8, colorType: 0, samples: samples)
         interlaced.interlace = 1
         XCTAssertEqual(ownDecoderStatus(interlaced.encoded(idatChunks: 1)), Int32(CCOHORT_PNG_FALLBACK), "interlaced")
+        // Headers: an interlaced file's header is read from its first bytes, a palette file's is left to libpng.
+        for (name, png, expectHeader) in [("interlaced", interlaced, true), ("palette", palette, false)] {
+            let path = folder.file("\(name)-header.png")
+            try Data(png.encoded(idatChunks: 1)).write(to: URL(fileURLWithPath: path))
+            try assertHeaderMatchesLibpng(png.encoded(idatChunks: 1), path: path, expectHeader: expectHeader, name)
+        }
 
         let good = SyntheticPNG(width: 9, height: 5, depth: 8, colorType: 0, samples: samples).encoded(idatChunks: 2)
         XCTAssertEqual(ownDecoderStatus(good), Int32(CCOHORT_PNG_OK))
@@ -73,6 +95,7 @@ final class PNGDecoderTests: XCTestCase {
         var unknownCritical = SyntheticPNG(width: 9, height: 5, depth: 8, colorType: 0, samples: samples)
         unknownCritical.extraChunks = [("CoHo", [1, 2, 3])]
         let truncated = Array(good.prefix(good.count - 12))   // IEND missing
+        XCTAssertNil(PNGReader.header(head: Array(badCRC.prefix(132))), "a damaged IHDR is left to libpng")
         for (name, bytes) in [("bad CRC", badCRC), ("too little image data", shortData.encoded(idatChunks: 1)),
                               ("unknown critical chunk", unknownCritical.encoded(idatChunks: 1)), ("no IEND", truncated)] {
             XCTAssertEqual(ownDecoderStatus(bytes), Int32(CCOHORT_PNG_FALLBACK), name)
@@ -115,6 +138,7 @@ final class PNGDecoderTests: XCTestCase {
             XCTAssertEqual(a.pixels.map { SHA256.hex($0.bytes) }, b.pixels.map { SHA256.hex($0.bytes) }, path)
             XCTAssertEqual(a.photometric, b.photometric, path)
             XCTAssertEqual(a.metadata.bitsStored, b.metadata.bitsStored, path)
+            try assertHeaderMatchesLibpng(bytes, path: path, path)
         }
         XCTAssertEqual(own, paths.count, "every one of these files is one the own decoder takes")
         if let skipped { throw XCTSkip("the writer's files match; " + skipped) }

@@ -67,6 +67,11 @@ typedef struct {
  *  Images of more than `maxPixels` pixels fall back too, so libpng reports the limit. */
 int ccohort_png_decode(const uint8_t *data, size_t size, uint64_t maxPixels, CCohortPNGImage *image);
 
+/** The header of the PNG file that starts with `data[0..<size]` (33 bytes suffice: signature and IHDR), pixels NULL,
+ *  when IHDR is intact (CRC) and describes gray, gray+alpha, RGB or RGBA (interlaced or not) within `maxPixels`;
+ *  the same fields libpng's header read gives. CCOHORT_PNG_FALLBACK for anything else (palette files included). */
+int ccohort_png_header(const uint8_t *data, size_t size, uint64_t maxPixels, CCohortPNGImage *header);
+
 #ifdef __cplusplus
 }
 #endif

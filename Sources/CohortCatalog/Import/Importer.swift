@@ -21,8 +21,9 @@ public struct ImportOptions: Sendable {
     public var decodePixels = true
     /// The command line, recorded with the run.
     public var arguments: [String] = []
-    /// Worker processes that probe the files (answering ``IsolatedProbe``), so that a decoder crash or hang costs
-    /// one file; nil probes in this process (faster to start, but a crashing decoder ends the import).
+    /// Worker processes that decode the files (answering ``IsolatedProbe``), so that a decoder crash or hang costs
+    /// one file; nil decodes in this process (faster to start, but a crashing decoder ends the import). Create it
+    /// with `startNow: false`: it is started when the first file needs a decoder.
     public var isolation: WorkerPool?
 
     /// Creates options for `paths`.
@@ -87,11 +88,11 @@ public struct Importer {
         let size = max(options.batchSize, 1)
         let batches = stride(from: 0, to: work.count, by: size).map { Array(work[$0..<min($0 + size, work.count)]) }
         // The next batch is probed on the worker threads while this one is written.
-        var next = batches.first.map { first in Prefetch { probe(first) } }
+        var next = batches.first.map { first in Prefetch { Result { try probe(first) } } }
         for (index, batch) in batches.enumerated() {
-            let outcomes = next!.value()
-            next = index + 1 < batches.count ? Prefetch { [batches] in probe(batches[index + 1]) } : nil
-            let tally = try write(batch, outcomes, writer: writer)
+            let outcomes = try next!.value().get()
+            next = index + 1 < batches.count ? Prefetch { [batches] in Result { try probe(batches[index + 1]) } } : nil
+            let tally = try write(batch, outcomes, known: known, writer: writer)
             summary.added += tally.added; summary.changed += tally.changed; summary.unchanged += tally.unchanged
             summary.failed += tally.failed; summary.skipped += tally.skipped
             let bytes = batch.reduce(Int64(0)) { $0 + $1.size }
@@ -112,22 +113,25 @@ public struct Importer {
         return summary
     }
 
-    /// Probes a batch on all worker threads.
-    private func probe(_ batch: [ImportCandidate]) -> [(outcome: ProbeOutcome, sha256: String?)] {
+    /// Probes a batch on all worker threads (throws only when the worker processes cannot start).
+    private func probe(_ batch: [ImportCandidate]) throws -> [(outcome: ProbeOutcome, sha256: String?)] {
         let decode = options.decodePixels
         if let pool = options.isolation {
-            return IsolatedProbe.probe(batch, decodePixels: decode, pool: pool, threads: options.threads)
+            return try IsolatedProbe.probe(batch, decodePixels: decode, pool: pool, threads: options.threads)
         }
         return ParallelMap.map(batch, threads: options.threads) { FileProbe.probe($0, decodePixels: decode) }
     }
 
     /// Writes a probed batch in one transaction.
     private func write(_ batch: [ImportCandidate], _ outcomes: [(outcome: ProbeOutcome, sha256: String?)],
-                       writer: ImportWriter) throws -> ImportWriter.Tally {
+                       known: [String: [Int64]], writer: ImportWriter) throws -> ImportWriter.Tally {
         try catalog.write { db in
             var tally = ImportWriter.Tally()
+            let statements = RawStatements(db)
             for (candidate, result) in zip(batch, outcomes) {
-                try writer.write(candidate, result.outcome, sha256: result.sha256, in: db, tally: &tally)
+                try writer.write(candidate, result.outcome, sha256: result.sha256,
+                                 known: known[candidate.root + "\u{0}" + candidate.relativePath] != nil,
+                                 in: db, statements: statements, tally: &tally)
             }
             return tally
         }

@@ -2,8 +2,12 @@ import CohortCore
 import CohortIsolation
 import Foundation
 
-/// Probing files in worker processes (``WorkerPool``): a decoder that crashes or hangs on a file becomes that
-/// file's failure, and the import goes on.
+/// Probing files with their decoders in worker processes (``WorkerPool``): a decoder that crashes or hangs on a
+/// file becomes that file's failure, and the import goes on.
+///
+/// Hashing, format detection and (in a headers-only import) PNG headers are Cohort's own code and run in the
+/// importing process; only files that need a decoder library go to a worker. The pool is started when the first
+/// such file comes, so a headers-only import of PNG files starts no worker at all.
 ///
 /// The pool's workers must answer kind ``IsolatedProbe/kind`` with ``IsolatedProbe/handle(_:)`` (`cohort worker`).
 public enum IsolatedProbe {
@@ -14,59 +18,72 @@ public enum IsolatedProbe {
     static let chunkSize = 8
 
     struct Request: Codable {
-        var paths: [String]
+        struct File: Codable {
+            var path: String
+            var format: ImageFileFormat
+            var sha256: String
+        }
+        var files: [File]
         var decodePixels: Bool
     }
 
-    struct Reply: Codable {
-        var outcome: ProbeOutcome
-        var sha256: String?
-    }
-
-    /// Answers a probe request inside a worker: one reply per path, in order.
+    /// Answers a probe request inside a worker: one outcome per file, in order.
     public static func handle(_ body: [UInt8]) -> [UInt8] {
         guard let request = try? JSONDecoder().decode(Request.self, from: Data(body)) else {
-            return Array((try? JSONEncoder().encode([Reply]())) ?? Data())
+            return Array((try? JSONEncoder().encode([ProbeOutcome]())) ?? Data())
         }
-        let replies = request.paths.map { path -> Reply in
-            guard let candidate = ImportScan.candidate(root: (path as NSString).deletingLastPathComponent,
-                                                       relative: (path as NSString).lastPathComponent) else {
-                return Reply(outcome: .failed(code: "cannotOpen", message: "the file vanished or is not a regular file"), sha256: nil)
+        let outcomes = request.files.map {
+            FileProbe.read(path: $0.path, format: $0.format, sha256: $0.sha256, decodePixels: request.decodePixels)
+        }
+        return Array((try? JSONEncoder().encode(outcomes)) ?? Data())
+    }
+
+    /// Probes `batch` on `threads` threads, files that need a decoder in the workers of `pool`, a chunk of files per
+    /// request. Throws only when the pool's workers cannot start.
+    static func probe(_ batch: [ImportCandidate], decodePixels: Bool, pool: WorkerPool, threads: Int) throws -> [(outcome: ProbeOutcome, sha256: String?)] {
+        let identified = ParallelMap.map(batch, threads: threads) { FileProbe.identify($0, decodePixels: decodePixels) }
+        var results: [(outcome: ProbeOutcome, sha256: String?)] = []
+        var pending: [(index: Int, file: Request.File)] = []
+        for (index, (candidate, found)) in zip(batch, identified).enumerated() {
+            switch found {
+            case .finished(let outcome, let sha256):
+                results.append((outcome, sha256))
+            case .needsReader(let format, let sha256):
+                results.append((.notImage, sha256))  // replaced below
+                pending.append((index, Request.File(path: candidate.absolutePath, format: format, sha256: sha256)))
             }
-            let (outcome, sha256) = FileProbe.probe(candidate, decodePixels: request.decodePixels)
-            return Reply(outcome: outcome, sha256: sha256)
         }
-        return Array((try? JSONEncoder().encode(replies)) ?? Data())
+        guard !pending.isEmpty else { return results }
+        try pool.start()
+        let chunks = stride(from: 0, to: pending.count, by: chunkSize).map { Array(pending[$0..<min($0 + chunkSize, pending.count)]) }
+        let outcomes = ParallelMap.map(chunks, threads: threads) { chunk in
+            probe(chunk.map(\.file), decodePixels: decodePixels, pool: pool)
+        }
+        for (entry, outcome) in zip(pending, outcomes.flatMap { $0 }) { results[entry.index].outcome = outcome }
+        return results
     }
 
-    /// Probes `batch` in the workers of `pool` on `threads` threads, a chunk of files per request.
-    static func probe(_ batch: [ImportCandidate], decodePixels: Bool, pool: WorkerPool, threads: Int) -> [(outcome: ProbeOutcome, sha256: String?)] {
-        let chunks = stride(from: 0, to: batch.count, by: chunkSize).map { Array(batch[$0..<min($0 + chunkSize, batch.count)]) }
-        return ParallelMap.map(chunks, threads: threads) { probe($0, decodePixels: decodePixels, pool: pool) }.flatMap { $0 }
-    }
-
-    /// Probes `chunk` in one request; when the worker crashes or hangs on a chunk of several files, each again on
-    /// its own, so that only the file responsible is blamed.
-    static func probe(_ chunk: [ImportCandidate], decodePixels: Bool, pool: WorkerPool) -> [(outcome: ProbeOutcome, sha256: String?)] {
-        let request = Request(paths: chunk.map(\.absolutePath), decodePixels: decodePixels)
-        guard let body = try? JSONEncoder().encode(request) else {
-            return chunk.map { _ in (.failed(code: "internal", message: "cannot encode the probe request"), nil) }
+    /// Reads `files` in one request; when the worker crashes or hangs on a chunk of several files, each again on its
+    /// own, so that only the file responsible is blamed.
+    static func probe(_ files: [Request.File], decodePixels: Bool, pool: WorkerPool) -> [ProbeOutcome] {
+        guard let body = try? JSONEncoder().encode(Request(files: files, decodePixels: decodePixels)) else {
+            return files.map { _ in .failed(code: "internal", message: "cannot encode the probe request") }
         }
         let reply = pool.call(WorkerRequest(kind: kind, body: Array(body)).bytes)
-        if case .reply(let bytes) = reply, let replies = try? JSONDecoder().decode([Reply].self, from: Data(bytes)),
-           replies.count == chunk.count {
-            return replies.map { ($0.outcome, $0.sha256) }
+        if case .reply(let bytes) = reply, let outcomes = try? JSONDecoder().decode([ProbeOutcome].self, from: Data(bytes)),
+           outcomes.count == files.count {
+            return outcomes
         }
-        if chunk.count > 1 { return chunk.flatMap { probe([$0], decodePixels: decodePixels, pool: pool) } }
+        if files.count > 1 { return files.flatMap { probe([$0], decodePixels: decodePixels, pool: pool) } }
         switch reply {
         case .reply:
-            return [(.failed(code: "internal", message: "the decoder worker sent an unreadable reply"), nil)]
+            return [.failed(code: "internal", message: "the decoder worker sent an unreadable reply")]
         case .crashed(let how):
-            return [(.failed(code: "decoderCrashed",
-                             message: "the decoder crashed on this file twice (worker \(how)); the file was skipped and the import went on"), nil)]
+            return [.failed(code: "decoderCrashed",
+                            message: "the decoder crashed on this file twice (worker \(how)); the file was skipped and the import went on")]
         case .timedOut(let seconds):
-            return [(.failed(code: "decoderTimeout",
-                             message: String(format: "decoding took longer than %.0f s; the worker was stopped and the file skipped (raise --decode-timeout if it is just large)", seconds)), nil)]
+            return [.failed(code: "decoderTimeout",
+                            message: String(format: "decoding took longer than %.0f s; the worker was stopped and the file skipped (raise --decode-timeout if it is just large)", seconds))]
         }
     }
 }

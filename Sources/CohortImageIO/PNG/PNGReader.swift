@@ -48,6 +48,17 @@ public struct PNGReader: Sendable {
         return MedicalImage(metadata: metadata, pixels: pixels, photometric: photometric, palette: palette)
     }
 
+    /// The header of a PNG file from its first bytes (`head`, 33 or more) without opening it, as a header-only
+    /// ``read(path:)`` gives it; nil for palette files and anything doubtful, which need that read.
+    public static func header(head: [UInt8], options: ReadOptions = ReadOptions()) -> MedicalImage? {
+        var decoded = CCohortPNGImage()
+        let status = head.withUnsafeBufferPointer { ccohort_png_header($0.baseAddress, $0.count, UInt64(options.maximumPixels), &decoded) }
+        guard status == Int32(CCOHORT_PNG_OK) else { return nil }
+        let (metadata, _, photometric) = image(rows: Int(decoded.height), columns: Int(decoded.width), channels: Int(decoded.channels),
+                                               depth: Int(decoded.bitDepth), samples: nil)
+        return MedicalImage(metadata: metadata, pixels: nil, photometric: photometric, palette: nil)
+    }
+
     /// The file decoded by Cohort's PNG decoder, or nil when it leaves the file to libpng.
     private func fastRead(path: String) throws -> MedicalImage? {
         guard let data = FileManager.default.contents(atPath: path) else {

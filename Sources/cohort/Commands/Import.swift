@@ -14,7 +14,8 @@ struct Import: ParsableCommand {
             recorded as failures (`cohort failures`) and never stop the import; the exit status is then 3. \
             Images with identical pixels \
             under different names are reported. Files are decoded in worker processes: a decoder that crashes or \
-            hangs on a file costs that file only (recorded as decoderCrashed or decoderTimeout).
+            hangs on a file costs that file only (recorded as decoderCrashed or decoderTimeout). Hashing and \
+            (with --headers-only) PNG headers are Cohort's own code and run in this process.
 
             With --deidentify the catalog stores keyed pseudonyms instead of patient IDs and UIDs, shifted dates \
             and no names (DICOM PS3.15 Basic Profile); the original files are never modified. Keep the key file \
@@ -59,7 +60,7 @@ struct Import: ParsableCommand {
         options.verifyUnchanged = verify
         options.decodePixels = !headersOnly
         options.arguments = CommandLine.arguments
-        options.isolation = try isolation.pool(threads: threads)
+        options.isolation = try isolation.pool(threads: threads, startNow: false)
         let progress = ProgressReporter(label: "import")
         let summary = try Importer(catalog: catalog, options: options).run { p in
             if !quiet { progress.update(done: p.filesDone, total: p.filesTotal, bytes: p.bytesDone, elapsed: p.elapsedSeconds) }

@@ -14,10 +14,12 @@ struct IsolationOptions: ParsableArguments {
         if decodeTimeout <= 0 { throw ValidationError("--decode-timeout must be positive, e.g. 600") }
     }
 
-    /// The worker pool (nil with --in-process): `threads` `cohort worker` processes of this same binary.
-    func pool(threads: Int) throws -> WorkerPool? {
+    /// The worker pool (nil with --in-process): `threads` `cohort worker` processes of this same binary, started
+    /// here or (`startNow` false) when the job first needs one.
+    func pool(threads: Int, startNow: Bool = true) throws -> WorkerPool? {
         guard !inProcess else { return nil }
         let arguments = ["worker"] + (debugCrashOn.map { ["--crash-on", $0] } ?? [])
-        return try WorkerPool(executable: WorkerPool.currentExecutable, arguments: arguments, timeoutSeconds: decodeTimeout, size: threads)
+        return try WorkerPool(executable: WorkerPool.currentExecutable, arguments: arguments, timeoutSeconds: decodeTimeout,
+                              size: threads, startNow: startNow)
     }
 }
