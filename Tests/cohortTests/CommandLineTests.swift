@@ -88,6 +88,10 @@ final class CommandLineTests: XCTestCase {
         let missing = try run(["import", "--deidentify", folder.file("data"), "--catalog", catalog])
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.err.contains("--key"), missing.err)
+        let typo = try run(["import", folder.file("dta"), "--catalog", folder.file("catalogs/new.sqlite")])
+        XCTAssertNotEqual(typo.status, 0)
+        XCTAssertTrue(typo.err.contains("no such file or folder: " + folder.file("dta")), typo.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("catalogs/new.sqlite")), "no catalog is created for a mistyped path")
     }
 
     func testSplitCreateWarnsWithoutPatientIDsAndCheckPasses() throws {

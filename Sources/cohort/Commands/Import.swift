@@ -50,6 +50,10 @@ struct Import: ParsableCommand {
         if deidentify && key == nil { throw ValidationError("--deidentify needs --key FILE (create one: head -c 32 /dev/urandom > cohort.key)") }
         if key != nil && !deidentify { throw ValidationError("--key is only used with --deidentify") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        // Before the catalog is opened: a mistyped path must not leave a new, empty catalog behind.
+        for path in paths where !FileManager.default.fileExists(atPath: path) {
+            throw ValidationError("no such file or folder: \(path)")
+        }
     }
 
     func run() throws {
