@@ -52,9 +52,12 @@ public final class WorkerPool: @unchecked Sendable {
         for worker in idle { worker.finish() }
     }
 
-    /// The running binary, for a pool of workers that are this same program (`/proc/self/exe` on Linux).
+    /// The running binary, for a pool of workers that are this same program: `/proc/self/exe` itself on Linux, which
+    /// the spawned child resolves to the parent's own file even after that file was replaced or deleted (a rebuild
+    /// or an upgrade during a long job), so late workers are always the parent's version. The link's target path
+    /// (once used here) then reads "... (deleted)" and cannot be started.
     public static var currentExecutable: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        FileManager.default.fileExists(atPath: "/proc/self/exe") ? "/proc/self/exe" : CommandLine.arguments[0]
     }
 
     /// Runs `request` in a worker; `timeoutSeconds` overrides the pool's limit for this request.

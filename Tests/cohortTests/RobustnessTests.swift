@@ -26,6 +26,32 @@ final class RobustnessTests: XCTestCase {
         XCTAssertTrue(inProcess.out.contains("11 added"), inProcess.out)
     }
 
+    /// A long job whose binary is replaced or deleted meanwhile (a rebuild, an upgrade) still starts its workers:
+    /// they are the running program (`/proc/self/exe`), not whatever the path now holds. The copy is deleted
+    /// before it runs (bash keeps it open and executes it through the descriptor), so every worker it starts comes
+    /// after the deletion.
+    func testWorkersStartAfterTheRunningBinaryWasDeleted() throws {
+        guard let binary = TestPaths.cohortBinary else { throw XCTSkip("cohort binary not built (run swift build)") }
+        let folder = try TemporaryFolder()
+        for name in try FileManager.default.contentsOfDirectory(atPath: TestPaths.fixture("dicom")) {
+            try folder.copy(TestPaths.fixture("dicom/" + name), to: "data/" + name)
+        }
+        let copy = try folder.copy(binary, to: "bin/cohort")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", "exec 3< \"$0\" && rm \"$0\" && exec /proc/self/fd/3 import \"$1\" --catalog \"$2\" --quiet",
+                             copy, folder.file("data"), folder.file("c.sqlite")]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: copy))
+        XCTAssertEqual(process.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("11 files: 11 added"), text)
+    }
+
     /// Every input on which fuzzing found a crash or a hang, imported with decoders in workers under a time limit:
     /// each must be a clean rejection (or a decode), never a crashed or stopped worker (`crash_contained_*` would
     /// name inputs that crash inside a library we cannot change: recorded, with the import going on).
