@@ -19,7 +19,11 @@ extension ReportRenderer {
         if tables.contains(where: { $0.name == "comparisons.csv" }) {
             body += "<section><h2>Model comparison</h2>\n\(table("comparisons.csv"))</section>\n"
         }
-        body += "<section><h2>Classification</h2>\n\(table("per_class.csv"))\n\(table("operating_points.csv"))\n<div class=\"row\">"
+        body += "<section><h2>Classification</h2>\n"
+        if tables.contains(where: { $0.name == "intervals.csv" }) {
+            body += "\(table("intervals.csv"))\n<p class=\"note\">Intervals: percentile bootstrap over the evaluated samples, resampled within each true class (the AUC bootstrap's resamples and seed); binary decisions at the model's threshold, multi-class by the highest score.</p>\n"
+        }
+        body += "\(table("per_class.csv"))\n\(table("operating_points.csv"))\n<div class=\"row\">"
         body += figures.filter { $0.name.hasPrefix("confusion-") }.map { "<figure>\($0.svg)</figure>" }.joined() + "</div></section>\n"
         if figures.contains(where: { $0.name == "calibration.svg" }) {
             body += "<section><h2>Calibration</h2>\n<div class=\"row\">\(figure("calibration.svg"))</div></section>\n"

@@ -87,7 +87,9 @@ public struct ReportRenderer {
     public func tables() throws -> [(name: String, table: Table)] {
         var tables = [("dataset.csv", report.datasetTable)]
         tables += report.splitTables.enumerated().map { ("split-\($0.offset + 1).csv", $0.element) }
-        tables += [("summary.csv", report.summaryTable), ("per_class.csv", report.perClassTable)]
+        tables += [("summary.csv", report.summaryTable)]
+        if report.models.contains(where: { $0.decisionIntervals != nil }) { tables.append(("intervals.csv", report.decisionIntervalTable)) }
+        tables.append(("per_class.csv", report.perClassTable))
         if report.models.contains(where: { $0.operatingPoint != nil }) { tables.append(("operating_points.csv", report.operatingPointTable)) }
         if !report.segmentations.isEmpty { tables.append(("segmentation.csv", report.segmentationTable)) }
         let comparison = try report.comparisonTable()

@@ -25,7 +25,7 @@ final class ReportGoldenTests: XCTestCase {
     private func multiclassReport() throws -> EvaluationReport {
         var columns = PredictionColumns()
         columns.probabilities = ["p_benign", "p_malignant", "p_normal"]
-        let model = ModelEvaluation(try Predictions.load(csv: TestPaths.fixture("reports/multiclass.csv"), name: "cnn", columns: columns), resamples: 0)
+        let model = ModelEvaluation(try Predictions.load(csv: TestPaths.fixture("reports/multiclass.csv"), name: "cnn", columns: columns), resamples: 100, seed: 1)
         return EvaluationReport(title: "Synthetic three-class evaluation", models: [model], provenance: Provenance(facts: []))
     }
 

@@ -69,6 +69,19 @@ public struct EvaluationReport: Sendable {
         return Table(title: "Model summary", header: header, rows: rows)
     }
 
+    /// Accuracy, balanced accuracy, macro and weighted F1 of every model with their 95% bootstrap intervals.
+    public var decisionIntervalTable: Table {
+        let rows = models.compactMap { m -> [Table.Cell]? in
+            guard let d = m.decisionIntervals else { return nil }
+            func pair(_ i: Interval) -> [Table.Cell] { [.number(i.estimate, digits: 3), .text("\(Format.fixed(i.lower)) to \(Format.fixed(i.upper))")] }
+            return [.text(m.predictions.name), .integer(m.predictions.labels.count)] + pair(d.accuracy) + pair(d.balancedAccuracy)
+                + pair(d.macroF1) + pair(d.weightedF1)
+        }
+        return Table(title: "Decisions with 95% bootstrap intervals",
+                     header: ["model", "n", "accuracy", "95% CI", "balanced accuracy", "95% CI", "macro F1", "95% CI", "weighted F1", "95% CI"],
+                     rows: rows)
+    }
+
     /// Per-class precision, recall, F1 and support of every model, with macro, micro and weighted averages.
     public var perClassTable: Table {
         var rows: [[Table.Cell]] = []

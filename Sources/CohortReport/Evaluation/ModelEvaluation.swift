@@ -19,12 +19,16 @@ public struct ModelEvaluation: Sendable {
     public var youden: Double?
     public var calibration: [Calibration.Bin]?
     public var brier: Double?, ece: Double?
+    /// Accuracy, balanced accuracy, macro and weighted F1 with percentile bootstrap intervals (resampled within each
+    /// true class); nil without resamples.
+    public var decisionIntervals: DecisionBootstrap.Intervals?
 
     /// Evaluates `predictions`: decisions at `threshold` (binary) or by the highest score (multi-class);
     /// bootstrap intervals from `resamples` resamples seeded by `seed`.
     public init(_ p: Predictions, threshold: Double = 0.5, resamples: Int = 1000, seed: UInt64 = 0) {
         predictions = p
         let k = p.classes.count
+        let predicted: [Int]
         if p.isBinary {
             let s = p.positiveScores
             auc = ROC.auc(labels: p.labels, scores: s)
@@ -41,7 +45,7 @@ public struct ModelEvaluation: Sendable {
             calibration = probabilities ? Calibration.reliability(labels: p.labels, probabilities: s) : nil
             brier = probabilities ? Calibration.brierScore(labels: p.labels, probabilities: s) : nil
             ece = probabilities ? Calibration.expectedCalibrationError(labels: p.labels, probabilities: s) : nil
-            confusion = ConfusionMatrix(truth: p.labels, predicted: s.map { $0 >= threshold ? 1 : 0 }, classCount: 2)
+            predicted = s.map { $0 >= threshold ? 1 : 0 }
         } else {
             auc = ROC.oneVsRestAUC(labels: p.labels, probabilities: p.scores, weighted: false)
             aucWeighted = ROC.oneVsRestAUC(labels: p.labels, probabilities: p.scores, weighted: true)
@@ -54,9 +58,11 @@ public struct ModelEvaluation: Sendable {
                     ("\(p.name): \(p.classes[c])", $0, PrecisionRecall.averagePrecision(labels: binary, scores: scores) ?? .nan)
                 }
             }
-            let predicted = p.scores.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
-            confusion = ConfusionMatrix(truth: p.labels, predicted: predicted, classCount: k)
+            predicted = p.scores.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
         }
+        confusion = ConfusionMatrix(truth: p.labels, predicted: predicted, classCount: p.isBinary ? 2 : k)
+        decisionIntervals = DecisionBootstrap.intervals(truth: p.labels, predicted: predicted, classCount: confusion.classCount,
+                                                        resamples: resamples, seed: seed)
         report = ClassificationReport(confusion, zeroDivision: .zero)
         balancedAccuracy = Agreement.balancedAccuracy(confusion)
         mcc = Agreement.matthews(confusion)
