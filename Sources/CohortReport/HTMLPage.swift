@@ -30,7 +30,7 @@ extension ReportRenderer {
         }
         if !r.segmentations.isEmpty {
             body += "<section><h2>Segmentation</h2>\n\(table("segmentation.csv"))\n<div class=\"row\">\(figure("dice.svg"))</div>\n"
-            body += "<p class=\"note\">Per image: Dice, IoU, pixel sensitivity and precision, 95th percentile Hausdorff distance and average symmetric surface distance (MONAI's definitions; distances in mm when the image gives its pixel spacing). Empty reference and empty prediction: Dice and IoU 1, distances 0; only one empty: Dice and IoU 0, distances undefined (left out of means and counted). Intervals: percentile bootstrap over images.</p></section>\n"
+            body += "<p class=\"note\">Per image: Dice, IoU, pixel sensitivity and precision, 95th percentile Hausdorff distance and average symmetric surface distance (MONAI's definitions; distances in mm when the image gives its pixel spacing). Empty reference and empty prediction: Dice and IoU 1, distances 0; only one empty: Dice and IoU 0, distances undefined (left out of means and counted). Rows per class: the images of each class of the split's task, and of each mask label when the masks have several, every image with a reference. Intervals: percentile bootstrap over images.</p></section>\n"
         }
         for (g, gallery) in r.galleries.enumerated() {
             body += "<section><h2>\(Escaping.html(gallery.title))</h2>\n"

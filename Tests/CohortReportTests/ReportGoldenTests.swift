@@ -40,7 +40,8 @@ final class ReportGoldenTests: XCTestCase {
                                                      precision: dice > 0 ? dice : nil, hausdorff95: hd, averageSurfaceDistance: hd.map { $0 / 3 },
                                                      referencePixels: reference, predictedPixels: dice > 0 || k == 4 ? reference : 80))
         }
-        report.segmentations = [SegmentationEvaluation(name: "unet", images: scores, distanceUnit: "mm", resamples: 100, seed: 2)]
+        let groups = [["pathology: benign"], ["pathology: malignant", "mask label: mass"], ["pathology: malignant"], ["pathology: benign"], ["pathology: normal"]]
+        report.segmentations = [SegmentationEvaluation(name: "unet", images: scores, distanceUnit: "mm", resamples: 100, seed: 2, groups: groups)]
         report.galleries = [Gallery(title: "Segmentation: best and worst cases (unet)", note: "outlines",
                                     pictures: [Picture(caption: "best: case-0.png <b>", png: [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]),
                                                Picture(caption: "worst: case-3.png", png: [0x89, 0x50, 0x4E, 0x47, 4])])]

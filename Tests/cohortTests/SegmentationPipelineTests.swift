@@ -49,7 +49,17 @@ final class SegmentationPipelineTests: XCTestCase {
         for expected in ["<h2>Segmentation</h2>", "best and worst cases (seg)", "Where cnn looked", "data:image/png;base64,", "seg: training run", "cnn: training run"] {
             XCTAssertTrue(html.contains(expected), "\(expected) missing from the report")
         }
-        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.file("r/segmentation.csv")))
+        // Per-class rows (the split's task): each is the mean over that class's test images of the per-image Dice.
+        let table = try String(contentsOfFile: folder.file("r/segmentation.csv"), encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let rows = Dictionary(table.filter { $0.first == "seg" }.map { ($0[1], $0) }, uniquingKeysWith: { a, _ in a })
+        XCTAssertEqual(Set(rows.keys), ["with a lesion", "all", "finding: lesion", "finding: normal"])
+        let images = perImage.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        for finding in ["lesion", "normal"] {
+            let dice = images.filter { $0[0].hasPrefix(finding + "/") }.map { Double($0[4])! }
+            let row = try XCTUnwrap(rows["finding: \(finding)"])
+            XCTAssertEqual(Int(row[2]), dice.count, finding)
+            XCTAssertEqual(Double(row[3])!, dice.reduce(0, +) / Double(dice.count), accuracy: 0.0006, finding)
+        }
         // The classifier learnt the derived task on the split's partitions, and was scored by it.
         let scores = try String(contentsOfFile: folder.file("r/scores/cnn.csv"), encoding: .utf8)
         XCTAssertTrue(scores.hasPrefix("path,label,p_abnormal,p_clear"), String(scores.prefix(80)))

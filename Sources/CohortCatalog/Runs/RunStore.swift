@@ -124,6 +124,28 @@ public struct RunStore {
         }
     }
 
+    /// The classes a scoring run's mask results can be grouped by: each image's label under the task of split
+    /// `split` (when given and labelled), and the distinct labels of each image's reference masks.
+    public func maskResultClasses(run: Int64, split: String?) throws -> (task: String?, classes: [Int64: String], maskLabels: [Int64: [String]]) {
+        try catalog.read { db in
+            let task = try split.flatMap { try String.fetchOne(db, sql: "SELECT task FROM split WHERE name = ?", arguments: [$0]) }
+            var classes: [Int64: String] = [:], maskLabels: [Int64: [String]] = [:]
+            if let task {
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT l.imageId, l.value FROM label l JOIN maskResult m ON m.imageId = l.imageId AND m.runId = ? WHERE l.task = ?
+                    """, arguments: [run, task]) {
+                    classes[row["imageId"]] = row["value"]
+                }
+            }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT DISTINCT k.imageId, k.label FROM mask k JOIN maskResult m ON m.imageId = k.imageId AND m.runId = ? ORDER BY k.label
+                """, arguments: [run]) {
+                maskLabels[row["imageId"], default: []].append(row["label"])
+            }
+            return (task, classes, maskLabels)
+        }
+    }
+
     /// The id of the latest run with this name, if any.
     public func latest(name: String) throws -> Int64? {
         try catalog.read { db in try Int64.fetchOne(db, sql: "SELECT id FROM run WHERE name = ? ORDER BY id DESC LIMIT 1", arguments: [name]) }

@@ -77,7 +77,15 @@ public struct CatalogEvaluation {
                                                  predictedPixels: r.predictedPixels))
         }
         let unit = Set(rows.compactMap(\.result.distanceUnit)).sorted().joined(separator: "/")
-        return SegmentationEvaluation(name: name, images: images, distanceUnit: unit, resamples: resamples, seed: seed)
+        // Per-class rows: by the image's label under the split's task, and by mask label when masks have several.
+        let (task, classes, maskLabels) = try runs.maskResultClasses(run: run.id, split: run.split)
+        let byClass = Set(classes.values).count > 1, byMaskLabel = Set(maskLabels.values.joined()).count > 1
+        let groups = rows.map { row -> [String] in
+            let id = row.result.imageId
+            return (byClass ? classes[id].map { ["\(task ?? "class"): \($0)"] } ?? [] : [])
+                + (byMaskLabel ? (maskLabels[id] ?? []).map { "mask label: \($0)" } : [])
+        }
+        return SegmentationEvaluation(name: name, images: images, distanceUnit: unit, resamples: resamples, seed: seed, groups: groups)
     }
 
     /// The training run whose checkpoint a scoring run used, when it is in this catalog.

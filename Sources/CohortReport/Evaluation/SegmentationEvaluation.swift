@@ -27,11 +27,19 @@ public struct SegmentationEvaluation: Sendable {
     public var distanceUnit: String
     /// Summaries over images whose reference has a lesion, and over all images with a reference.
     public var lesionSummary: [MetricSummary], allSummary: [MetricSummary]
+    /// Summaries per class (all images of the class with a reference), in the order of the classes' names.
+    public var groupSummaries: [(title: String, summary: [MetricSummary])]
 
-    public init(name: String, images: [(id: String, scores: SegmentationScores)], distanceUnit: String, resamples: Int, seed: UInt64) {
+    /// `groups[i]`: the classes image i belongs to (e.g. "pathology: malignant", "mask label: mass"); none or
+    /// empty lists give no per-class rows.
+    public init(name: String, images: [(id: String, scores: SegmentationScores)], distanceUnit: String, resamples: Int, seed: UInt64,
+                groups: [[String]] = []) {
         (self.name, self.images, self.distanceUnit) = (name, images, distanceUnit)
         lesionSummary = SegmentationMetrics.summarize(images.map(\.scores).filter { $0.referencePixels > 0 }, resamples: resamples, seed: seed)
         allSummary = SegmentationMetrics.summarize(images.map(\.scores), resamples: resamples, seed: seed)
+        var members: [String: [SegmentationScores]] = [:]
+        for (image, classes) in zip(images, groups) { for title in classes { members[title, default: []].append(image.scores) } }
+        groupSummaries = members.keys.sorted().map { ($0, SegmentationMetrics.summarize(members[$0]!, resamples: resamples, seed: seed)) }
     }
 }
 
@@ -42,7 +50,7 @@ extension EvaluationReport {
         let header = ["model", "images", "n"] + metrics.flatMap { [$0, "\($0) 95% CI", "\($0) median"] } + ["distance unit"]
         var rows: [[Table.Cell]] = []
         for s in segmentations {
-            for (title, summary) in [("with a lesion", s.lesionSummary), ("all", s.allSummary)] {
+            for (title, summary) in [("with a lesion", s.lesionSummary), ("all", s.allSummary)] + s.groupSummaries {
                 var row: [Table.Cell] = [.text(s.name), .text(title), .integer(summary.first?.defined ?? 0)]
                 for name in metrics {
                     let m = summary.first { $0.name == name }
