@@ -100,7 +100,7 @@ let package = Package(
                     swiftSettings: [.define("COHORT_DOUBLE")]),
         .testTarget(name: "CohortNNTests", dependencies: ["CohortNN", "CohortTensor", "CohortTestSupport"]),
         .testTarget(name: "CohortTrainingTests", dependencies: ["CohortTraining", "CohortNN", "CohortData", "CohortCatalog", "CohortCore", "CohortImageIO", "CohortTestSupport", "CohortTensor", "CohortMetrics"]),
-        .testTarget(name: "cohortTests", dependencies: ["CohortTestSupport", "CohortImageIO", "CohortCore"]),
+        .testTarget(name: "cohortTests", dependencies: ["CohortTestSupport", "CohortImageIO", "CohortCore", "CohortNN"]),
     ],
     swiftLanguageModes: [.v5],
     cxxLanguageStandard: .cxx17

@@ -20,6 +20,8 @@ public struct TrainingSummary: Sendable {
     public var best: EpochRecord?
     public var stoppedEarly: Bool
     public var bestCheckpoint: String, lastCheckpoint: String
+    /// With initial weights: the head tensors left initialised because the file has them for another class count.
+    public var initialWeightsSkipped: [String]?
 }
 
 /// Trains a zoo model on a split of a catalog: seeded, checkpointed every epoch (best and last), history in the
@@ -56,6 +58,13 @@ public final class Trainer {
         let model = try ModelZoo.make(c.model, channels: p.outputChannels, height: p.height, width: p.width,
                                       classes: segmentation ? 2 : classes.count)
         WeightInitialization.kaimingUniform(model, seed: c.seed)
+        let initialLoad = try c.initialWeights.map { path -> [String] in
+            do {
+                return try Checkpoint.read(from: path).loadForFineTuning(into: model)
+            } catch let error as Checkpoint.LoadError {
+                throw TrainingError(message: "initial weights: \(error.message)", path: path)
+            }
+        }
         let optimizer = OptimizerState.make(c, parameters: model.parameters)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let cache = data.cacheFolder.map { SampleCache(folder: $0) }
@@ -120,7 +129,8 @@ public final class Trainer {
         try store.finish(run: runId, status: stoppedEarly ? "stopped" : "finished", bestEpoch: bestEpoch)
         let best = history.first { $0.epoch == bestEpoch && $0.phase == "validation" }
         return TrainingSummary(runId: runId, epochsRun: epoch, bestEpoch: bestEpoch, best: best, stoppedEarly: stoppedEarly,
-                               bestCheckpoint: folder + "/best.safetensors", lastCheckpoint: folder + "/last.safetensors")
+                               bestCheckpoint: folder + "/best.safetensors", lastCheckpoint: folder + "/last.safetensors",
+                               initialWeightsSkipped: initialLoad)
     }
 
     private func metadata(classes: [String], epoch: Int, run: Int64) -> [String: String] {

@@ -30,6 +30,10 @@ public struct TrainingConfiguration: Sendable, Codable {
     /// Only images labelled with one of these classes of the split's task (nil: all), e.g. the lesion classes.
     public var includeClasses: [String]? = nil
     public var seed: UInt64 = 0
+    /// Weights to start from (a safetensors file, e.g. converted from torchvision) instead of the seeded
+    /// initialisation; a classifier head for another class count keeps the initialisation. Its SHA-256 is recorded.
+    public var initialWeights: String? = nil
+    public var initialWeightsSha256: String? = nil
     public var threads = ProcessInfo.processInfo.activeProcessorCount
     /// Preprocessing and augmentation are kept as their canonical text; the objects travel separately.
     public var preprocessing = ""

@@ -19,7 +19,8 @@ extension TrainingConfiguration {
 
     static let keys: Set<String> = ["name", "split", "train_partition", "validation_partition", "model", "epochs", "batch_size",
                                     "optimizer", "learning_rate", "weight_decay", "step_size", "gamma", "patience", "min_epochs",
-                                    "restore_best", "class_weights", "seed", "monitor", "segmentation_loss", "include_classes", "task"]
+                                    "restore_best", "class_weights", "seed", "monitor", "segmentation_loss", "include_classes", "task",
+                                    "initial_weights"]
 
     /// Reads the `training` section of an experiment file (other sections are ignored here); unknown keys are errors.
     public static func load(yamlFile path: String) throws -> TrainingConfiguration {
@@ -62,6 +63,7 @@ extension TrainingConfiguration {
         c.seed = try int("seed").map { UInt64(bitPattern: Int64($0)) } ?? c.seed
         c.monitor = t["monitor"] as? String ?? c.monitor
         c.segmentationLoss = t["segmentation_loss"] as? String ?? c.segmentationLoss
+        c.initialWeights = t["initial_weights"] as? String ?? c.initialWeights
         if let include = t["include_classes"] {
             guard let list = include as? [Any] else { throw TrainingError(message: "training.include_classes must be a list of class names", path: path) }
             c.includeClasses = list.map { "\($0)" }

@@ -1,5 +1,6 @@
 import CohortCore
 import CohortImageIO
+import CohortNN
 import CohortTestSupport
 import Foundation
 import XCTest
@@ -145,6 +146,19 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(byAUC.status, 0, byAUC.err)
         XCTAssertTrue(byAUC.out.contains("(by validation auc)"), byAUC.out)
         XCTAssertNotEqual(try run(["train", "--catalog", catalog, "--split", "main", "--monitor", "kappa", "--quiet"]).status, 0)
+        // Starting from given weights: at learning rate 0 the weights after an epoch are exactly those given.
+        let start = folder.file("c/runs/t/last.safetensors")
+        let tuned = try run(["train", "--catalog", catalog, "--split", "main", "--model", "simple-cnn", "--epochs", "1", "--size", "16",
+                             "--batch-size", "4", "--name", "t-init", "--learning-rate", "0", "--seed", "5", "--initial-weights", start, "--quiet"])
+        XCTAssertEqual(tuned.status, 0, tuned.err)
+        XCTAssertTrue(tuned.out.contains("initial weights: every tensor from " + start + "\n"), tuned.out)
+        let given = try Checkpoint.read(from: start), after = try Checkpoint.read(from: folder.file("c/runs/t-init/last.safetensors"))
+        XCTAssertEqual(Set(given.tensors.keys), Set(after.tensors.keys))
+        for (name, tensor) in given.tensors { XCTAssertEqual(after.tensors[name]?.data, tensor.data, name) }
+        let wrong = try run(["train", "--catalog", catalog, "--split", "main", "--model", "resnet18", "--epochs", "1", "--size", "16",
+                             "--name", "t-wrong", "--initial-weights", start, "--quiet"])
+        XCTAssertNotEqual(wrong.status, 0)
+        XCTAssertTrue(wrong.err.contains("initial weights: the checkpoint does not fit this model"), wrong.err)
         let history = try String(contentsOfFile: folder.file("c/runs/t/history.csv"), encoding: .utf8)
         XCTAssertEqual(history.split(separator: "\n").count, 1 + 6, "three epochs of train and validation rows")
 

@@ -44,7 +44,7 @@ struct Pipeline: ParsableCommand {
         "model": "--model", "epochs": "--epochs", "batch_size": "--batch-size", "optimizer": "--optimizer",
         "learning_rate": "--learning-rate", "step_size": "--step-size", "patience": "--patience", "min_epochs": "--min-epochs",
         "monitor": "--monitor", "segmentation_loss": "--segmentation-loss", "task": "--task",
-        "seed": "--seed", "size": "--size",
+        "seed": "--seed", "size": "--size", "initial_weights": "--initial-weights",
     ]
 
     func run() throws {
@@ -140,7 +140,15 @@ struct Pipeline: ParsableCommand {
                 guard let list = include as? [Any], !list.isEmpty else { throw file.error("include_classes of model '\(name)' is a list of class names") }
                 arguments += ["--include-classes", list.map { "\($0)" }.joined(separator: ",")]
             }
-            let fingerprint = SHA256.hex(Array((try file.fingerprint(extra: arguments)).utf8))
+            // Weights to start from are part of what a run is: replaced under the same name, the run is redone.
+            var weightsDigest: [String] = []
+            if let path = model["initial_weights"] as? String ?? (file.root["training"] as? [String: Any])?["initial_weights"] as? String {
+                guard let bytes = FileManager.default.contents(atPath: path) else {
+                    throw file.error("cannot read the initial weights '\(path)' of model '\(name)' (a safetensors file)")
+                }
+                weightsDigest = ["initial weights sha256 " + SHA256.hex([UInt8](bytes))]
+            }
+            let fingerprint = SHA256.hex(Array((try file.fingerprint(extra: arguments + weightsDigest)).utf8))
             let store = RunStore(catalog: catalog)
             let previous = try? store.find(name, kind: "train")
             let recorded = try? String(contentsOfFile: folder + "/pipeline.fingerprint", encoding: .utf8)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CohortCatalog
+import CohortCore
 import CohortData
 import CohortNN
 import CohortTensor
@@ -52,6 +53,8 @@ struct Train: ParsableCommand {
     @Flag(help: "Draw every class equally often in training epochs (as data.class_balanced: true).") var classBalanced = false
     @Option(help: "Square input size (overrides data.size).") var size: Int?
     @Option(help: "Seed of initialisation, shuffling and augmentation.") var seed: UInt64?
+    @Option(help: ArgumentHelp("Start from these weights (safetensors, e.g. a torchvision state dict converted with safetensors.torch.save_file) every tensor must fit the model except a classifier head (fc., classifier., head.) for another class count, which keeps the seeded initialisation.", valueName: "file"))
+    var initialWeights: String?
     @Option(help: "Threads for compute and loading (default: all cores). Resume with the same count for identical weights.") var threads: Int?
     @Option(help: ArgumentHelp("Output folder (default catalogs/runs/NAME).", valueName: "folder")) var out: String?
     @Flag(help: "Continue an interrupted run from its last completed epoch.") var resume = false
@@ -82,6 +85,13 @@ struct Train: ParsableCommand {
         if classBalanced { data.loader.classBalanced = true }
         c.classBalanced = data.loader.classBalanced
         c.seed = seed ?? c.seed
+        c.initialWeights = initialWeights ?? c.initialWeights
+        if let path = c.initialWeights {
+            guard let bytes = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("cannot read the initial weights \(path); give a safetensors file")
+            }
+            c.initialWeightsSha256 = SHA256.hex([UInt8](bytes))
+        }
         c.threads = threads ?? c.threads
         guard c.threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         OneDNNThreads.set(c.threads)
@@ -100,6 +110,10 @@ struct Train: ParsableCommand {
                        detail: String(format: "epoch %d/%d loss %.4f %.1f samples/s", p.epoch, p.epochs, p.loss, p.samplesPerSecond))
         }
         bar.finish()
+        if let skipped = summary.initialWeightsSkipped, let path = c.initialWeights {
+            print("initial weights: every tensor from \(path)"
+                  + (skipped.isEmpty ? "" : " except the head, initialised for \(c.model)'s class count: \(skipped.joined(separator: ", "))"))
+        }
         print("run \(summary.runId) '\(c.name)': \(summary.epochsRun) epoch(s)\(summary.stoppedEarly ? ", stopped early" : "")")
         if let best = summary.best, let dice = best.dice {
             print(String(format: "best epoch %d (by validation %@): validation loss %.4f, mean Dice %.3f, mean IoU %.3f, pixel accuracy %.3f",
