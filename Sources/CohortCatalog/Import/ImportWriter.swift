@@ -86,7 +86,7 @@ struct ImportWriter {
         "manufacturerModel", "laterality", "view", "presentationIntent", "rows", "columns", "frames", "samplesPerPixel",
         "bitsStored", "photometric", "encoding", "pixelSpacingRow", "pixelSpacingColumn", "pixelSha256", "nonzeroFraction",
     ]
-    // Built once: composing the statements for every file was a third of the writer's time.
+    // Built once: sorting column names and composing the SQL for every file showed in profiles of the writer.
     private static let insertImage = "INSERT INTO image (\"fileId\", " + imageColumns.map { "\"\($0)\"" }.joined(separator: ", ")
         + ") VALUES (" + Array(repeating: "?", count: imageColumns.count + 1).joined(separator: ", ") + ")"
     private static let updateImage = "UPDATE image SET " + imageColumns.map { "\"\($0)\" = ?" }.joined(separator: ", ") + " WHERE id = ?"
