@@ -3,7 +3,8 @@ import GRDBSQLite
 
 /// A statement prepared and run through SQLite's C API on a GRDB connection, for the few rows the importer writes
 /// per file: GRDB's argument conversion (an existential and a dynamic cast per value) was about a third of the
-/// writer's time in a profile of a BUSI import. Lives inside one write transaction (finalized when released, before the connection can close).
+/// writer's time in a profile of a BUSI import. Lives inside one write transaction (finalized when released, before
+/// the connection can close).
 final class RawStatement {
     /// A value to bind.
     enum Value {
