@@ -1,4 +1,5 @@
 import ArgumentParser
+import CohortCore
 import Foundation
 
 /// The `cohort` command: medical images from the scanner's files to a paper's results table.
@@ -11,6 +12,7 @@ struct Cohort: ParsableCommand {
             Reads DICOM (every transfer syntax DCMTK decodes, plus JPEG 2000), PNG and TIFF exactly.
             Start with `cohort inspect FOLDER` to see what a folder holds.
             """,
+        version: CohortVersion.string,
         subcommands: [Inspect.self, Convert.self, Synth.self, Import.self, Labels.self, Masks.self, Stats.self, Show.self, Failures.self, Split.self, Augment.self, Train.self, Score.self, Merge.self, Explain.self, Evaluate.self, Report.self, Pipeline.self, Bench.self, Fuzz.self, Worker.self]
     )
 

@@ -57,6 +57,12 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(bad.err.contains(".png, .tif or .tiff"))
     }
 
+    func testVersionIsPrinted() throws {
+        let version = try run(["--version"])
+        XCTAssertEqual(version.status, 0, version.err)
+        XCTAssertEqual(version.out.trimmingCharacters(in: .whitespacesAndNewlines), CohortVersion.string)
+    }
+
     func testHelpTeachesWithExamples() throws {
         let result = try run(["inspect", "--help"])
         XCTAssertEqual(result.status, 0)
