@@ -51,10 +51,35 @@ public final class MaxPool2d: Module {
                             }
                             return
                         }
+                        // Other windows: those wholly inside the plane without bounds tests and with selects instead
+                        // of branches (a ResNet stem's 3x3 stride-2 pooling spent most of its time mispredicting),
+                        // the border ones with the tests. Ties keep the first maximum in window order either way.
+                        let oyLo = (padding + stride - 1) / stride, oyHi = (h - kernel + padding) / stride
+                        let oxLo = (padding + stride - 1) / stride, oxHi = (w - kernel + padding) / stride
                         for plane in planes {
                             let base = plane * h * w
                             for oy in 0..<ho {
-                                for ox in 0..<wo {
+                                let o0 = (plane * ho + oy) * wo
+                                let insideRows = oy >= oyLo && oy <= oyHi
+                                var ox = 0
+                                while ox < wo {
+                                    if insideRows && ox >= oxLo && ox <= oxHi {
+                                        let start = base + (oy * stride - padding) * w + ox * stride - padding
+                                        var bestIndex = start, best = xp[start]
+                                        for ky in 0..<kernel {
+                                            let row = start + ky * w
+                                            for kx in 0..<kernel {
+                                                let v = xp[row + kx]
+                                                let better = v > best
+                                                best = better ? v : best
+                                                bestIndex = better ? row + kx : bestIndex
+                                            }
+                                        }
+                                        op[o0 + ox] = best
+                                        ap[o0 + ox] = Int32(bestIndex)
+                                        ox += 1
+                                        continue
+                                    }
                                     var bestIndex = -1, best = -Scalar.infinity
                                     for ky in 0..<kernel {
                                         let iy = oy * stride - padding + ky
@@ -66,9 +91,9 @@ public final class MaxPool2d: Module {
                                             if bestIndex < 0 || xp[i] > best { best = xp[i]; bestIndex = i }
                                         }
                                     }
-                                    let o = (plane * ho + oy) * wo + ox
-                                    op[o] = best
-                                    ap[o] = Int32(bestIndex)
+                                    op[o0 + ox] = best
+                                    ap[o0 + ox] = Int32(bestIndex)
+                                    ox += 1
                                 }
                             }
                         }
