@@ -30,7 +30,7 @@ extension Scorer {
 
     /// Lesion probability maps `[H, W, 1]` at the model's grid: softmax of `[N, 2, H, W]` logits, class 1.
     func lesionProbabilities(_ samples: [Sample]) -> [FloatImage] {
-        let logits = model.forward(BatchTensors.images(samples), training: false)
+        let logits = GradientRecording.withoutGradients { model.forward(BatchTensors.images(samples), training: false) }
         let (h, w) = (logits.shape[2], logits.shape[3]), hw = h * w
         return (0..<logits.shape[0]).map { b in
             FloatImage(height: h, width: w, channels: 1, values: (0..<hw).map { p in

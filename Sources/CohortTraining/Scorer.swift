@@ -103,7 +103,8 @@ public struct Scorer {
     }
 
     private func predict(_ samples: [Sample]) -> [[Double]] {
-        let logits = model.forward(BatchTensors.images(samples), training: false)
+        // Nothing follows for a backward pass: each layer lets go of its input as soon as it is used.
+        let logits = GradientRecording.withoutGradients { model.forward(BatchTensors.images(samples), training: false) }
         return Trainer.probabilities(logits, binary: sigmoidOutput, classes: sigmoidOutput ? 1 : classes.count)
     }
 

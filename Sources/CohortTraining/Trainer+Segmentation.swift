@@ -48,7 +48,8 @@ extension Trainer {
         let start = DispatchTime.now().uptimeNanoseconds
         while let batch = iterator.next() {
             let targets = Self.maskTargets(batch.samples)
-            let logits = model.forward(BatchTensors.images(batch.samples), training: training)
+            let images = BatchTensors.images(batch.samples)
+            let logits = training ? model.forward(images, training: true) : GradientRecording.withoutGradients { model.forward(images, training: false) }
             let loss = Self.segmentationLoss(logits, targets: targets, kind: configuration.segmentationLoss)
             if training, let optimizer {
                 model.zeroGradients()

@@ -156,7 +156,8 @@ public final class Trainer {
         while let batch = iterator.next() {
             let x = BatchTensors.images(batch.samples)
             let y = batch.labels
-            let logits = model.forward(x, training: training)
+            // Validation passes keep nothing for a backward pass (lower peak memory).
+            let logits = training ? model.forward(x, training: true) : GradientRecording.withoutGradients { model.forward(x, training: false) }
             let loss = binary ? binaryCrossEntropyWithLogits(logits, targets: y.map(Float.init))
                 : softmaxCrossEntropy(logits, labels: y, classWeights: weights)
             if training, let optimizer {

@@ -1,3 +1,4 @@
+import CohortCore
 import CohortNN
 import CohortTensor
 import CohortTestSupport
@@ -69,6 +70,31 @@ final class ModelZooTests: XCTestCase {
             XCTAssertEqual(out.shape, expected, name)
         }
         XCTAssertThrowsError(try ModelZoo.make("vgg16", channels: 3, height: 32, width: 32, classes: 2))
+    }
+
+    /// Inference without recording gives the same outputs bit for bit; recording is back on afterwards (also after
+    /// a throw), and a forward with recording can still be followed by a backward.
+    func testForwardWithoutRecordingGivesTheSameOutputs() throws {
+        var generator = SeededGenerator(seed: 8)
+        for name in ModelZoo.names {
+            let channels = name == "mammo-cnn" || name == "unet" ? 1 : 3
+            let model = try ModelZoo.make(name, channels: channels, height: 32, width: 32, classes: 3)
+            WeightInitialization.kaimingUniform(model, seed: 3)
+            let x = Tensor(shape: [2, channels, 32, 32], data: (0..<(2 * channels * 1024)).map { _ in Float(generator.nextUnit()) })
+            let recorded = model.forward(x, training: false)
+            let unrecorded = GradientRecording.withoutGradients { model.forward(x, training: false) }
+            XCTAssertEqual(recorded.data, unrecorded.data, name)
+        }
+        struct Stop: Error {}
+        XCTAssertThrowsError(try GradientRecording.withoutGradients { () throws -> Void in
+            XCTAssertFalse(GradientRecording.isEnabled)
+            throw Stop()
+        })
+        XCTAssertTrue(GradientRecording.isEnabled)
+        let linear = Linear(4, 2)
+        _ = GradientRecording.withoutGradients { linear.forward(Tensor(shape: [1, 4], repeating: 1), training: false) }
+        _ = linear.forward(Tensor(shape: [1, 4], repeating: 1), training: true)
+        XCTAssertEqual(linear.backward(Tensor(shape: [1, 2], repeating: 1)).shape, [1, 4])
     }
 
     func testFineTuningLoadsAllButAHeadOfAnotherClassCount() throws {

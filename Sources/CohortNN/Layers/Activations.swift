@@ -24,7 +24,7 @@ public final class Activation: Module {
     @inline(__always) private static func sigmoid(_ x: Scalar) -> Scalar { 1 / (1 + exp(-x)) }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        input = x
+        input = GradientRecording.kept(x)
         var out = x
         for i in out.data.indices {
             let v = x.data[i]

@@ -39,7 +39,7 @@ public final class BatchNorm2d: Module {
         // Release the previous pass's buffer before allocating (peak memory), and keep normalised values only for a
         // backward pass, which only follows training.
         normalized = Tensor(shape: [0])
-        inferenceInput = training ? Tensor(shape: [0]) : x
+        inferenceInput = training ? Tensor(shape: [0]) : GradientRecording.kept(x)
         // Every element is written below (each channel's thread covers all its images and pixels): no zeroing pass.
         var out = Self.uninitialized(x.count), xhat = Self.uninitialized(training ? x.count : 0)
         inverseStd = [Scalar](repeating: 0, count: channels)

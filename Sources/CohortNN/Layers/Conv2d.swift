@@ -35,7 +35,7 @@ public final class Conv2d: Module {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.shape.count == 4 && x.shape[1] == inChannels, "Conv2d: input \(x.shape), expected [N, \(inChannels), H, W]")
-        input = x
+        input = GradientRecording.kept(x)
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (ho, wo) = (outputSize(h), outputSize(w))
         FlopCounter.add(n * outChannels * ho * wo * (inChannels / groups) * kernel * kernel)

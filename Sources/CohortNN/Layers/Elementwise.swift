@@ -14,7 +14,7 @@ public final class ReLU: Module {
     public var state: [(name: String, parameter: Parameter)] { [] }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        input = x
+        input = GradientRecording.kept(x)
         let upper = cap ?? .infinity
         // One pass from the input into a new buffer (copying the input and clamping the copy read it twice).
         let data = x.data.withUnsafeBufferPointer { xs in

@@ -25,7 +25,7 @@ public final class Linear: Module {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.shape.count == 2 && x.shape[1] == inFeatures, "Linear: input \(x.shape), expected [N, \(inFeatures)]")
-        input = x
+        input = GradientRecording.kept(x)
         let n = x.shape[0]
         var out = Tensor(shape: [n, outFeatures])
         FlopCounter.add(n * inFeatures * outFeatures)

@@ -101,6 +101,7 @@ public final class MaxPool2d: Module {
                 }
             }
         }
+        if !GradientRecording.isEnabled { argmax = [] }
         return out
     }
 

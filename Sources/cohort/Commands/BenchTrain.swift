@@ -60,7 +60,7 @@ struct BenchTrain: ParsableCommand {
                     if step > 0 { layerTimes[name, default: (0, 0)].forward += Self.seconds(since: t) }
                 }
             } else if inference {
-                _ = net.forward(input, training: false)
+                _ = GradientRecording.withoutGradients { net.forward(input, training: false) }
             } else if !leaves.isEmpty {
                 var x = input
                 for (name, layer) in leaves {

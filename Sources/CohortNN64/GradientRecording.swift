@@ -1,0 +1,1 @@
+../CohortNN/GradientRecording.swift
