@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,7 +26,10 @@ final class WorkerProcess {
         posix_spawn_file_actions_adddup2(&actions, sockets[1], 0)
         posix_spawn_file_actions_adddup2(&actions, sockets[1], 1)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        // Started through /proc/self/exe (``WorkerPool/currentExecutable``), a worker still shows the binary's path as
+        // its name (`ps`, /proc/PID/cmdline), whatever the link resolves to now.
+        let name = executable == "/proc/self/exe" ? ((try? FileManager.default.destinationOfSymbolicLink(atPath: executable)) ?? executable) : executable
+        let argv: [UnsafeMutablePointer<CChar>?] = ([name] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0
         let status = posix_spawn(&child, executable, &actions, nil, argv, environ)
