@@ -61,6 +61,15 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(cache.entryCount, 6, "one entry per distinct content, laterality and preprocessing")
         let packs = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".cpk") }
         XCTAssertEqual(packs.count, 1, "one pack file, not a file per sample")
+        // One record per entry, even when two loader threads missed the same key at once and both stored it.
+        let packBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder.path + "/" + packs[0])))
+        var records = 0, offset = 0
+        while offset + SampleCache.headerSize <= packBytes.count {
+            let payload = packBytes[(offset + 24)..<(offset + 32)].reversed().reduce(0) { $0 << 8 | Int($1) }  // UInt64 LE
+            offset += SampleCache.headerSize + payload
+            records += 1
+        }
+        XCTAssertEqual([records, offset], [6, packBytes.count], "six whole records and nothing else")
         // A cache opened afresh finds every entry, and gives the same samples without the source files.
         let reopened = SampleCache(folder: folder.path)
         XCTAssertEqual(reopened.entryCount, 6)

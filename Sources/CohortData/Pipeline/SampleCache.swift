@@ -170,6 +170,9 @@ public final class SampleCache: @unchecked Sendable {
 
         lock.lock()
         defer { lock.unlock() }
+        // Two loader threads can miss the same key at once and both store it: the second record would only waste
+        // space (the index keeps the first), and a test that cut the pack's last record found it still indexed.
+        guard index[key] == nil else { return }
         let pack = try ownPack()
         let written = record.withUnsafeBytes { pwrite(pack.descriptor, $0.baseAddress, $0.count, off_t(pack.length)) }
         guard written == record.count else {
@@ -177,7 +180,7 @@ public final class SampleCache: @unchecked Sendable {
             // A partial record stays beyond the recorded length; the next append overwrites it.
             throw DataError(code: .cache, message: "cannot write the sample cache (\(reason)); check free space or pass another cache folder", path: folder)
         }
-        if index[key] == nil { index[key] = (pack.descriptor, pack.length) }
+        index[key] = (pack.descriptor, pack.length)
         own = (pack.descriptor, pack.length + record.count)
     }
 
