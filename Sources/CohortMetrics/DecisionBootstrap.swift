@@ -18,22 +18,13 @@ public enum DecisionBootstrap {
         guard !truth.isEmpty, resamples > 0, truth.count == predicted.count else { return nil }
         let estimate = metrics(ConfusionMatrix(truth: truth, predicted: predicted, classCount: classCount))
         let byClass = (0..<classCount).map { c in truth.indices.filter { truth[$0] == c }.map { predicted[$0] } }
-        var values = [[Double]](repeating: [], count: resamples)
-        let workers = max(1, min(threads, resamples))
-        values.withUnsafeMutableBufferPointer { out in
-            let results = out
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for r in stride(from: worker, to: resamples, by: workers) {
-                    var generator = SeededGenerator(seed: seed, stream: UInt64(r))
-                    var confusion = ConfusionMatrix(classCount: classCount)
-                    for (c, decisions) in byClass.enumerated() {
-                        for _ in decisions.indices {
-                            confusion.add(truth: c, predicted: decisions[Int(generator.next() % UInt64(decisions.count))])
-                        }
-                    }
-                    results[r] = metrics(confusion)
-                }
+        let values = ParallelMap.map(Array(0..<resamples), threads: threads) { r -> [Double] in
+            var generator = SeededGenerator(seed: seed, stream: UInt64(r))
+            var confusion = ConfusionMatrix(classCount: classCount)
+            for (c, decisions) in byClass.enumerated() {
+                for _ in decisions.indices { confusion.add(truth: c, predicted: decisions[Int(generator.next() % UInt64(decisions.count))]) }
             }
+            return metrics(confusion)
         }
         let alpha = (1 - level) / 2
         func interval(_ k: Int) -> Interval {
