@@ -62,7 +62,15 @@ public struct Checkpoint: Sendable {
 
     /// Reads a safetensors file (F32, F64, F16 and I64 tensors become float32).
     public static func read(from path: String) throws -> Checkpoint {
-        guard let data = FileManager.default.contents(atPath: path), data.count >= 8 else {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LoadError(message: "\(path): cannot read the file or it is shorter than a safetensors header")
+        }
+        return try read(data: data, path: path)
+    }
+
+    /// Parses the bytes of a safetensors file (already read from `path`, which errors name).
+    public static func read(data: Data, path: String) throws -> Checkpoint {
+        guard data.count >= 8 else {
             throw LoadError(message: "\(path): cannot read the file or it is shorter than a safetensors header")
         }
         let headerLength = data.prefix(8).withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }

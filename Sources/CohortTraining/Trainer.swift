@@ -41,7 +41,7 @@ public final class Trainer {
     }
 
     public func run(resume: Bool = false, progress: (TrainingProgress) -> Void = { _ in }) throws -> TrainingSummary {
-        let c = configuration
+        var c = configuration
         let segmentation = ModelZoo.segmenters.contains(c.model)
         func load(_ partition: String) throws -> CatalogDataset {
             let dataset = try CatalogDataset.load(catalog: catalog, split: c.split, partition: partition, task: c.task)
@@ -58,9 +58,15 @@ public final class Trainer {
         let model = try ModelZoo.make(c.model, channels: p.outputChannels, height: p.height, width: p.width,
                                       classes: segmentation ? 2 : classes.count)
         WeightInitialization.kaimingUniform(model, seed: c.seed)
-        let initialLoad = try c.initialWeights.map { path -> [String] in
+        // The file is read once: its SHA-256 goes into the run's configuration, its tensors into the model.
+        var initialLoad: [String]?
+        if let path = c.initialWeights {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw TrainingError(message: "cannot read the initial weights; give a safetensors file", path: path)
+            }
+            c.initialWeightsSha256 = SHA256.hex([UInt8](data))
             do {
-                return try Checkpoint.read(from: path).loadForFineTuning(into: model)
+                initialLoad = try Checkpoint.read(data: data, path: path).loadForFineTuning(into: model)
             } catch let error as Checkpoint.LoadError {
                 throw TrainingError(message: "initial weights: \(error.message)", path: path)
             }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import CohortCatalog
-import CohortCore
 import CohortData
 import CohortNN
 import CohortTensor
@@ -86,12 +85,6 @@ struct Train: ParsableCommand {
         c.classBalanced = data.loader.classBalanced
         c.seed = seed ?? c.seed
         c.initialWeights = initialWeights ?? c.initialWeights
-        if let path = c.initialWeights {
-            guard let bytes = FileManager.default.contents(atPath: path) else {
-                throw ValidationError("cannot read the initial weights \(path); give a safetensors file")
-            }
-            c.initialWeightsSha256 = SHA256.hex([UInt8](bytes))
-        }
         c.threads = threads ?? c.threads
         guard c.threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         OneDNNThreads.set(c.threads)
