@@ -8,6 +8,7 @@
 
 #include <dnnl.h>
 #include <stdlib.h>
+#include <string.h>
 
 /** One tensor argument of a primitive: the caller's plain layout, the layout the primitive chose, and (when they
  *  differ) an internal buffer with the reorders between them, created once. */
@@ -25,10 +26,10 @@ typedef struct {
 } cdnnl_slot;
 
 /** Buffers shared by every convolution of a process for its short-lived reordered copies (index 1: outputs, 2: the
- *  output gradient). Owned by the caller, zero-initialised; calls that use one pool must not overlap. */
+ *  output gradient, 3: inference inputs). Owned by the caller, zero-initialised; calls that use one pool must not overlap. */
 typedef struct {
-    void *buffer[3];
-    size_t size[3];
+    void *buffer[4];
+    size_t size[4];
 } cdnnl_scratch_pool;
 
 typedef struct {
@@ -131,6 +132,37 @@ static inline void cdnnl_convolution_destroy(cdnnl_convolution *c) {
     free(c);
 }
 
+/** The plain (user) and `any` (primitive's choice) descriptors and geometry of one convolution shape. */
+typedef struct {
+    dnnl_memory_desc_t src, weights, dst, anySrc, anyWeights, anyDst;
+    dnnl_dims_t strides, dilates, pad, padRight;
+} cdnnl_convolution_shape;
+
+/** Creates the handle's engine and stream and fills `d` (and the handle's bias descriptor) for one shape. */
+static inline dnnl_status_t cdnnl_convolution_begin(cdnnl_convolution *c, cdnnl_convolution_shape *d, int n, int ic, int ih, int iw, int oc,
+                                                    int k, int oh, int ow, int stride, int padding, int dilation, int groups) {
+    dnnl_status_t s = dnnl_engine_create(&c->engine, dnnl_cpu, 0);
+    if (s == dnnl_success) s = dnnl_stream_create(&c->stream, c->engine, dnnl_stream_default_flags);
+    dnnl_dims_t srcDims = {n, ic, ih, iw}, dstDims = {n, oc, oh, ow}, biasDims = {oc};
+    dnnl_dims_t groupedWeights = {groups, oc / groups, ic / groups, k, k}, plainWeights = {oc, ic, k, k};
+    int grouped = groups > 1, rank = grouped ? 5 : 4;
+    dnnl_dim_t *weightDims = grouped ? groupedWeights : plainWeights;
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&d->src, 4, srcDims, dnnl_f32, dnnl_nchw);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&d->dst, 4, dstDims, dnnl_f32, dnnl_nchw);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&c->bias, 1, biasDims, dnnl_f32, dnnl_x);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&d->weights, rank, weightDims, dnnl_f32, grouped ? dnnl_goihw : dnnl_oihw);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&d->anySrc, 4, srcDims, dnnl_f32, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&d->anyDst, 4, dstDims, dnnl_f32, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&d->anyWeights, rank, weightDims, dnnl_f32, dnnl_format_tag_any);
+    d->strides[0] = d->strides[1] = stride;
+    d->dilates[0] = d->dilates[1] = dilation - 1;
+    d->pad[0] = d->pad[1] = padding;
+    // oneDNN wants the right padding that makes the output size exact.
+    d->padRight[0] = (oh - 1) * stride + (k - 1) * dilation + 1 - ih - padding;
+    d->padRight[1] = (ow - 1) * stride + (k - 1) * dilation + 1 - iw - padding;
+    return s;
+}
+
 /** Creates the training convolution (forward, backward data, backward weights) for input [n, ic, ih, iw], weights
  *  [oc, ic/groups, k, k] and output [n, oc, oh, ow] (dilation as in PyTorch: 1 = none). The primitives choose their
  *  memory formats (blocked layouts run several times faster than plain NCHW); callers keep plain layouts and the
@@ -141,27 +173,12 @@ static inline int cdnnl_convolution_create(cdnnl_convolution **out, int n, int i
     cdnnl_convolution *c = (cdnnl_convolution *)calloc(1, sizeof(cdnnl_convolution));
     if (!c) return -1;
     c->pool = pool;
-    dnnl_memory_desc_t src, weights, dst, anySrc, anyWeights, anyDst;
-    dnnl_status_t s = dnnl_engine_create(&c->engine, dnnl_cpu, 0);
-    if (s == dnnl_success) s = dnnl_stream_create(&c->stream, c->engine, dnnl_stream_default_flags);
-    dnnl_dims_t srcDims = {n, ic, ih, iw}, dstDims = {n, oc, oh, ow}, biasDims = {oc};
-    dnnl_dims_t groupedWeights = {groups, oc / groups, ic / groups, k, k}, plainWeights = {oc, ic, k, k};
     c->slots[2].scratch = c->slots[5].scratch = c->slots[8].scratch = 1;
     c->slots[3].scratch = 2;
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&src, 4, srcDims, dnnl_f32, dnnl_nchw);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst, 4, dstDims, dnnl_f32, dnnl_nchw);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&c->bias, 1, biasDims, dnnl_f32, dnnl_x);
-    if (s == dnnl_success) s = groups > 1 ? dnnl_memory_desc_init_by_tag(&weights, 5, groupedWeights, dnnl_f32, dnnl_goihw)
-                                          : dnnl_memory_desc_init_by_tag(&weights, 4, plainWeights, dnnl_f32, dnnl_oihw);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&anySrc, 4, srcDims, dnnl_f32, dnnl_format_tag_any);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&anyDst, 4, dstDims, dnnl_f32, dnnl_format_tag_any);
-    if (s == dnnl_success) s = groups > 1 ? dnnl_memory_desc_init_by_tag(&anyWeights, 5, groupedWeights, dnnl_f32, dnnl_format_tag_any)
-                                          : dnnl_memory_desc_init_by_tag(&anyWeights, 4, plainWeights, dnnl_f32, dnnl_format_tag_any);
-    dnnl_dims_t strides = {stride, stride}, dilates = {dilation - 1, dilation - 1}, pad = {padding, padding};
-    dnnl_dims_t padRight = {padding, padding};
-    // oneDNN wants the right padding that makes the output size exact.
-    padRight[0] = (oh - 1) * stride + (k - 1) * dilation + 1 - ih - padding;
-    padRight[1] = (ow - 1) * stride + (k - 1) * dilation + 1 - iw - padding;
+    cdnnl_convolution_shape d;
+    dnnl_status_t s = cdnnl_convolution_begin(c, &d, n, ic, ih, iw, oc, k, oh, ow, stride, padding, dilation, groups);
+    dnnl_memory_desc_t src = d.src, weights = d.weights, dst = d.dst, anySrc = d.anySrc, anyWeights = d.anyWeights, anyDst = d.anyDst;
+    dnnl_dim_t *strides = d.strides, *dilates = d.dilates, *pad = d.pad, *padRight = d.padRight;
     dnnl_convolution_desc_t desc, dataDesc, weightsDesc;
     dnnl_primitive_desc_t pd = NULL, dataPD = NULL, weightsPD = NULL;
     if (s == dnnl_success) s = dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_training, dnnl_convolution_direct,
@@ -242,6 +259,85 @@ static inline int cdnnl_convolution_backward_data(cdnnl_convolution *c, const fl
 static inline int cdnnl_convolution_backward_weights(cdnnl_convolution *c, const float *src, const float *diffDst, float *diffWeights, float *diffBias) {
     return cdnnl_convolution_run(c, c->backwardWeights, 6, DNNL_ARG_SRC, src, DNNL_ARG_DIFF_DST, diffDst, DNNL_ARG_DIFF_WEIGHTS,
                                  diffWeights, DNNL_ARG_DIFF_BIAS, diffBias);
+}
+
+/** Creates an inference-only convolution with a bias and post-ops applied in the primitive, in this order: when
+ *  `sum` is 1, adding the tensor given to cdnnl_convolution_fused_execute (a residual connection); then, when
+ *  `activation` is 1, ReLU, or when it is 2, clipping to [0, `upper`] (ReLU6). Meant for batch normalisation folded
+ *  into weights and bias. Nothing is kept for a backward pass: its input copy lives in the shared pool too. */
+static inline int cdnnl_convolution_create_fused(cdnnl_convolution **out, int n, int ic, int ih, int iw, int oc, int k, int oh, int ow,
+                                                 int stride, int padding, int dilation, int groups, int sum, int activation, float upper,
+                                                 cdnnl_scratch_pool *pool) {
+    *out = NULL;
+    cdnnl_convolution *c = (cdnnl_convolution *)calloc(1, sizeof(cdnnl_convolution));
+    if (!c) return -1;
+    c->pool = pool;
+    c->hasBias = 1;
+    c->slots[0].scratch = 3;
+    c->slots[2].scratch = 1;
+    cdnnl_convolution_shape d;
+    dnnl_status_t s = cdnnl_convolution_begin(c, &d, n, ic, ih, iw, oc, k, oh, ow, stride, padding, dilation, groups);
+    dnnl_convolution_desc_t desc;
+    dnnl_post_ops_t ops = NULL;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    if (s == dnnl_success) s = dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct, &d.anySrc,
+                                                                          &d.anyWeights, &c->bias, &d.anyDst, d.strides, d.dilates, d.pad, d.padRight);
+    if (s == dnnl_success) s = dnnl_post_ops_create(&ops);
+    if (s == dnnl_success && sum) s = dnnl_post_ops_append_sum(ops, 1.0f);
+    if (s == dnnl_success && activation == 1) s = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
+    if (s == dnnl_success && activation == 2) s = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_clip, 0.0f, upper);
+    if (s == dnnl_success) s = dnnl_primitive_attr_create(&attr);
+    if (s == dnnl_success) s = dnnl_primitive_attr_set_post_ops(attr, ops);
+    if (s == dnnl_success) s = dnnl_primitive_desc_create(&pd, &desc, attr, c->engine, NULL);
+    if (s == dnnl_success) s = dnnl_primitive_create(&c->primitive, pd);
+    if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[0], &d.src, pd, dnnl_query_src_md, c->engine, NULL);
+    if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[1], &d.weights, pd, dnnl_query_weights_md, c->engine, NULL);
+    if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[2], &d.dst, pd, dnnl_query_dst_md, c->engine, NULL);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    if (ops) dnnl_post_ops_destroy(ops);
+    if (s != dnnl_success) {
+        cdnnl_convolution_destroy(c);
+        return (int)s;
+    }
+    *out = c;
+    return 0;
+}
+
+/** Runs a fused convolution: `dst` = post-ops(conv(src, weights) + bias), where the sum post-op (when created with
+ *  one) adds `addend` ([n, oc, oh, ow], plain layout; it may not alias `dst`). */
+static inline int cdnnl_convolution_fused_execute(cdnnl_convolution *c, const float *src, const float *weights, const float *bias,
+                                                  const float *addend, float *dst) {
+    dnnl_memory_t users[3] = {NULL, NULL, NULL}, chosen[3] = {NULL, NULL, NULL}, biasMemory = NULL, addendMemory = NULL;
+    cdnnl_slot *slots = c->slots;
+    dnnl_status_t s = dnnl_success;
+    for (int i = 0; i < 3 && s == dnnl_success; ++i) s = cdnnl_slot_bind(&slots[i], c->pool);
+    if (s == dnnl_success) s = cdnnl_slot_input(&slots[0], src, c->engine, c->stream, &users[0], &chosen[0]);
+    if (s == dnnl_success) s = cdnnl_slot_input(&slots[1], weights, c->engine, c->stream, &users[1], &chosen[1]);
+    if (s == dnnl_success) s = cdnnl_slot_output(&slots[2], dst, c->engine, &users[2], &chosen[2]);
+    if (s == dnnl_success) s = dnnl_memory_create(&biasMemory, &c->bias, c->engine, (void *)bias);
+    // The sum post-op reads the destination: fill it with the addend, in the primitive's format.
+    if (s == dnnl_success && addend) {
+        if (slots[2].same) {
+            memcpy(dst, addend, dnnl_memory_desc_get_size(&slots[2].user));
+        } else {
+            s = dnnl_memory_create(&addendMemory, &slots[2].user, c->engine, (void *)addend);
+            dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, addendMemory}, {DNNL_ARG_TO, chosen[2]}};
+            if (s == dnnl_success) s = dnnl_primitive_execute(slots[2].toChosen, c->stream, 2, args);
+        }
+    }
+    if (s == dnnl_success) {
+        dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, chosen[0] ? chosen[0] : users[0]}, {DNNL_ARG_WEIGHTS, chosen[1] ? chosen[1] : users[1]},
+                                   {DNNL_ARG_DST, chosen[2] ? chosen[2] : users[2]}, {DNNL_ARG_BIAS, biasMemory}};
+        s = dnnl_primitive_execute(c->primitive, c->stream, 4, args);
+    }
+    if (s == dnnl_success) s = cdnnl_slot_output_finish(&slots[2], c->stream, users[2], chosen[2]);
+    if (s == dnnl_success) s = dnnl_stream_wait(c->stream);
+    for (int i = 0; i < 3; ++i) { if (users[i]) dnnl_memory_destroy(users[i]); if (chosen[i]) dnnl_memory_destroy(chosen[i]); }
+    if (biasMemory) dnnl_memory_destroy(biasMemory);
+    if (addendMemory) dnnl_memory_destroy(addendMemory);
+    return (int)s;
 }
 
 /** Threads of oneDNN's OpenMP runtime (libgomp). */

@@ -67,7 +67,8 @@ public final class Sequential: Module {
     public init(named: [(String, Module)]) { children = named.map { (name: $0.0, module: $0.1) } }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        children.reduce(input) { $1.module.forward($0, training: training) }
+        if !training && InferenceFusion.applies { return fusedInference(input, adding: nil, relu: false) }
+        return children.reduce(input) { $1.module.forward($0, training: training) }
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {

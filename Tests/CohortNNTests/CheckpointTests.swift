@@ -75,6 +75,8 @@ final class ModelZooTests: XCTestCase {
     /// Inference without recording gives the same outputs bit for bit; recording is back on afterwards (also after
     /// a throw), and a forward with recording can still be followed by a backward.
     func testForwardWithoutRecordingGivesTheSameOutputs() throws {
+        InferenceFusion.isEnabled = false  // fused inference differs in rounding; InferenceFusionTests compares it
+        defer { InferenceFusion.isEnabled = true }
         var generator = SeededGenerator(seed: 8)
         for name in ModelZoo.names {
             let channels = name == "mammo-cnn" || name == "unet" ? 1 : 3

@@ -15,6 +15,8 @@ public final class Conv2d: Module {
     /// Whether the forward pass runs through oneDNN (the reference loops below stay, and tests compare the two).
     public var usesOneDNN = true
     private let accelerated = OneDNNConvolution()
+    /// The inference primitive with batch norm and activation folded in (``InferenceFusion``).
+    let fused = OneDNNFusedConvolution()
     #endif
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,

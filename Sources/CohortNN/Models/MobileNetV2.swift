@@ -22,6 +22,7 @@ public final class InvertedResidual: Module {
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        if !training && InferenceFusion.applies { return body.fusedInference(x, adding: residual ? x : nil, relu: false) }
         var y = body.forward(x, training: training)
         if residual { y.add(x) }
         return y

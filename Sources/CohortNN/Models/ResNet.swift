@@ -41,6 +41,9 @@ public final class ResidualBlock: Module {
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        if !training && InferenceFusion.applies {
+            return body.fusedInference(x, adding: downsample?.forward(x, training: false) ?? x, relu: true)
+        }
         var sum = body.forward(x, training: training)
         sum.add(downsample?.forward(x, training: training) ?? x)
         return outputReLU.forward(sum, training: training)

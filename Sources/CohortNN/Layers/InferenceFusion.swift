@@ -1,0 +1,91 @@
+#if COHORT_DOUBLE
+import CohortTensor64
+#else
+import CohortTensor
+#endif
+
+/// Inference with the layers after a convolution done inside it (issue "Fast CPU backend"): a convolution followed
+/// by batch normalisation runs as one oneDNN primitive with the normalisation folded into its weights and bias,
+/// a ReLU or ReLU6 after them as a post-op, and a residual block's sum and output ReLU as post-ops of its last
+/// convolution. Only where nothing will call backward (``GradientRecording/withoutGradients(_:)``) and only in
+/// inference mode (running statistics); the outputs equal the layer-by-layer ones within float32 rounding.
+public enum InferenceFusion {
+    /// On by default; tests switch it off to compare with the layer-by-layer pass. Process-wide.
+    nonisolated(unsafe) public static var isEnabled = true
+
+    /// Whether an inference forward pass may fuse now.
+    static var applies: Bool {
+        #if COHORT_DOUBLE
+        false
+        #else
+        isEnabled && !GradientRecording.isEnabled
+        #endif
+    }
+}
+
+extension Sequential {
+    /// The children at inference, convolution + batch norm (+ ReLU) groups fused; then `addend` is added and, when
+    /// `relu`, a ReLU applied, both inside the last convolution when the sequence ends with convolution + batch norm.
+    func fusedInference(_ x: Tensor, adding addend: Tensor?, relu: Bool) -> Tensor {
+        var h = x, i = 0, pending = addend
+        let modules = children.map(\.module)
+        while i < modules.count {
+            #if !COHORT_DOUBLE
+            if let conv = modules[i] as? Conv2d, i + 1 < modules.count, let norm = modules[i + 1] as? BatchNorm2d {
+                var next = i + 2, activation = OneDNNFusedConvolution.Activation.none
+                if next < modules.count, let r = modules[next] as? ReLU {
+                    activation = r.cap.map { .clip(upper: $0) } ?? .relu
+                    next += 1
+                }
+                // The residual sum belongs after the group's own activation, which a post-op chain cannot express.
+                let takesAddend = next == modules.count && pending != nil && activation == .none
+                let groupAddend = takesAddend ? pending : nil
+                let tail: OneDNNFusedConvolution.Activation = takesAddend ? (relu ? .relu : .none) : activation
+                if let y = conv.fusedInference(h, normalization: norm, addend: groupAddend, activation: tail) {
+                    h = y
+                    if takesAddend { return y }
+                    i = next
+                    continue
+                }
+            }
+            #endif
+            if i == modules.count - 1, pending != nil, let inner = modules[i] as? Sequential {
+                return inner.fusedInference(h, adding: pending, relu: relu)
+            }
+            h = modules[i].forward(h, training: false)
+            i += 1
+        }
+        if let addend = pending {
+            h.add(addend)
+            if relu { h.data.withUnsafeMutableBufferPointer { v in for j in v.indices { v[j] = max(v[j], 0) } } }
+            pending = nil
+        }
+        return h
+    }
+}
+
+#if !COHORT_DOUBLE
+extension Conv2d {
+    /// `activation(batchNorm(conv(x)) + addend)` as one oneDNN primitive, or nil when it cannot be built (the caller
+    /// then runs the layers one by one). The folded weights are computed per call, since training changes them.
+    func fusedInference(_ x: Tensor, normalization norm: BatchNorm2d, addend: Tensor?,
+                        activation: OneDNNFusedConvolution.Activation) -> Tensor? {
+        guard usesOneDNN, x.shape.count == 4, x.shape[1] == inChannels, norm.channels == outChannels else { return nil }
+        let perOutput = weight.value.count / outChannels
+        var folded = weight.value, foldedBias = Tensor(shape: [outChannels])
+        for c in 0..<outChannels {
+            let scale = norm.weight.value.data[c] / (norm.runningVariance.value.data[c] + norm.eps).squareRoot()
+            folded.data.withUnsafeMutableBufferPointer { w in for j in (c * perOutput)..<((c + 1) * perOutput) { w[j] *= scale } }
+            let convBias = bias?.value.data[c] ?? 0
+            foldedBias.data[c] = norm.bias.value.data[c] + (convBias - norm.runningMean.value.data[c]) * scale
+        }
+        let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
+        let ho = (h + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1
+        let wo = (w + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1
+        guard let y = fused.forward(input: x, weights: folded, bias: foldedBias, addend: addend, activation: activation, stride: stride,
+                                    padding: padding, dilation: dilation, groups: groups, outputHeight: ho, outputWidth: wo) else { return nil }
+        FlopCounter.add(n * outChannels * ho * wo * (inChannels / groups) * kernel * kernel)
+        return y
+    }
+}
+#endif

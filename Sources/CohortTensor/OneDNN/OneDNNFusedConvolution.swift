@@ -1,0 +1,74 @@
+import CDNNL
+import Foundation
+
+/// An inference-only convolution through oneDNN with its bias and the layers after it done inside the primitive:
+/// an optional residual sum, then an optional ReLU or ReLU6 (`dnnl_forward_inference` with post-ops), created once
+/// per shape and reused. Batch normalisation enters as weights and bias folded by the caller. Returns nil when
+/// oneDNN cannot build the primitive; the caller then runs the layers one by one.
+public final class OneDNNFusedConvolution {
+    /// What follows the (optional) residual sum.
+    public enum Activation: Equatable, Sendable {
+        case none
+        case relu
+        /// ReLU capped at `upper` (ReLU6: 6).
+        case clip(upper: Scalar)
+    }
+
+    /// Fused convolutions run so far in this process (tests check that fusion happened).
+    nonisolated(unsafe) public private(set) static var executions = 0
+
+    private var handle: UnsafeMutablePointer<cdnnl_convolution>?
+    private var key: [Int] = []
+
+    public init() {}
+
+    deinit { cdnnl_convolution_destroy(handle) }
+
+    /// `input` `[N, Cin, H, W]`, `weights` `[Cout, Cin/groups, k, k]`, `bias` `[Cout]`, `addend` nil or
+    /// `[N, Cout, oh, ow]`; returns `activation(conv(input) + bias + addend)`.
+    public func forward(input: Tensor, weights: Tensor, bias: Tensor, addend: Tensor?, activation: Activation, stride: Int, padding: Int,
+                        dilation: Int, groups: Int, outputHeight: Int, outputWidth: Int) -> Tensor? {
+        ConvolutionScratch.lock.lock()
+        defer { ConvolutionScratch.lock.unlock() }
+        let (n, ic, ih, iw) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (oc, k) = (weights.shape[0], weights.shape[2])
+        let outputShape = [n, oc, outputHeight, outputWidth]
+        if let addend, addend.shape != outputShape { return nil }
+        let (kind, upper): (Int32, Float) = switch activation {
+        case .none: (0, 0)
+        case .relu: (1, 0)
+        case .clip(let upper): (2, Float(upper))
+        }
+        let shape = [n, ic, ih, iw, oc, k, outputHeight, outputWidth, stride, padding, dilation, groups, addend == nil ? 0 : 1,
+                     Int(kind), Int(upper.bitPattern)]
+        if shape != key {
+            cdnnl_convolution_destroy(handle)
+            handle = nil
+            key = []
+            var created: UnsafeMutablePointer<cdnnl_convolution>?
+            guard cdnnl_convolution_create_fused(&created, Int32(n), Int32(ic), Int32(ih), Int32(iw), Int32(oc), Int32(k), Int32(outputHeight),
+                                                 Int32(outputWidth), Int32(stride), Int32(padding), Int32(dilation), Int32(groups),
+                                                 addend == nil ? 0 : 1, kind, upper, ConvolutionScratch.pool) == 0, let created else { return nil }
+            handle = created
+            key = shape
+        }
+        // Every value is written by the primitive (or its reorder back): no zeroing pass.
+        let count = outputShape.reduce(1, *)
+        var output = Tensor(shape: outputShape, data: [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count })
+        let status = input.data.withUnsafeBufferPointer { x in
+            weights.data.withUnsafeBufferPointer { w in
+                bias.data.withUnsafeBufferPointer { b in
+                    output.data.withUnsafeMutableBufferPointer { y in
+                        guard let addend else { return cdnnl_convolution_fused_execute(handle, x.baseAddress, w.baseAddress, b.baseAddress, nil, y.baseAddress) }
+                        return addend.data.withUnsafeBufferPointer { a in
+                            cdnnl_convolution_fused_execute(handle, x.baseAddress, w.baseAddress, b.baseAddress, a.baseAddress, y.baseAddress)
+                        }
+                    }
+                }
+            }
+        }
+        guard status == 0 else { return nil }
+        Self.executions += 1
+        return output
+    }
+}
