@@ -166,9 +166,12 @@ static inline dnnl_status_t cdnnl_convolution_begin(cdnnl_convolution *c, cdnnl_
 /** Creates the training convolution (forward, backward data, backward weights) for input [n, ic, ih, iw], weights
  *  [oc, ic/groups, k, k] and output [n, oc, oh, ow] (dilation as in PyTorch: 1 = none). The primitives choose their
  *  memory formats (blocked layouts run several times faster than plain NCHW); callers keep plain layouts and the
- *  handle reorders at the edges (short-lived copies in `pool`, shared by all handles). Free with cdnnl_convolution_destroy. */
+ *  handle reorders at the edges (short-lived copies in `pool`, shared by all handles). Free with cdnnl_convolution_destroy.
+ *  `transposed` 1: the handle serves a transposed convolution, called as backward data (its forward), then forward
+ *  (its input gradient) and backward weights (its weight gradient) on that forward's input. */
 static inline int cdnnl_convolution_create(cdnnl_convolution **out, int n, int ic, int ih, int iw, int oc, int k, int oh, int ow,
-                                           int stride, int padding, int dilation, int groups, int hasBias, cdnnl_scratch_pool *pool) {
+                                           int stride, int padding, int dilation, int groups, int hasBias, int transposed,
+                                           cdnnl_scratch_pool *pool) {
     *out = NULL;
     cdnnl_convolution *c = (cdnnl_convolution *)calloc(1, sizeof(cdnnl_convolution));
     if (!c) return -1;
@@ -195,14 +198,17 @@ static inline int cdnnl_convolution_create(cdnnl_convolution **out, int n, int i
     if (s == dnnl_success) s = dnnl_primitive_desc_create(&dataPD, &dataDesc, NULL, c->engine, pd);
     if (s == dnnl_success) s = dnnl_primitive_create(&c->backwardData, dataPD);
     if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[3], &dst, dataPD, dnnl_query_diff_dst_md, c->engine, NULL);
-    if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[4], &weights, dataPD, dnnl_query_weights_md, c->engine, &c->slots[1]);
+    // A transposed convolution runs backward data first (its forward pass), so the forward's weight copy and the
+    // backward-data output-gradient copy are not there to be reused: those slots reorder for themselves.
+    const cdnnl_slot *forwardWeights = transposed ? NULL : &c->slots[1], *dataGradient = transposed ? NULL : &c->slots[3];
+    if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[4], &weights, dataPD, dnnl_query_weights_md, c->engine, forwardWeights);
     if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[5], &src, dataPD, dnnl_query_diff_src_md, c->engine, NULL);
     if (s == dnnl_success) s = dnnl_dilated_convolution_backward_weights_desc_init(&weightsDesc, dnnl_convolution_direct, &anySrc, &anyWeights,
                                                                                   hasBias ? &c->bias : NULL, &anyDst, strides, dilates, pad, padRight);
     if (s == dnnl_success) s = dnnl_primitive_desc_create(&weightsPD, &weightsDesc, NULL, c->engine, pd);
     if (s == dnnl_success) s = dnnl_primitive_create(&c->backwardWeights, weightsPD);
     if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[6], &src, weightsPD, dnnl_query_src_md, c->engine, &c->slots[0]);
-    if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[7], &dst, weightsPD, dnnl_query_diff_dst_md, c->engine, &c->slots[3]);
+    if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[7], &dst, weightsPD, dnnl_query_diff_dst_md, c->engine, dataGradient);
     if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[8], &weights, weightsPD, dnnl_query_diff_weights_md, c->engine, NULL);
     if (dataPD) dnnl_primitive_desc_destroy(dataPD);
     if (weightsPD) dnnl_primitive_desc_destroy(weightsPD);

@@ -15,6 +15,9 @@ public final class ConvTranspose2d: Module {
     /// Whether the non-overlapping case (kernel == stride, no padding: U-Net's upsampling) runs as one matrix
     /// product per image through `MatrixKernels`; the scatter loops below stay as the reference, and tests compare.
     public var usesSIMDKernels = true
+    /// Whether the layer runs through oneDNN (as the convolution it transposes); before the kernels above.
+    public var usesOneDNN = true
+    private let accelerated = OneDNNTransposedConvolution()
     #endif
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true) {
@@ -27,6 +30,17 @@ public final class ConvTranspose2d: Module {
 
     private func outputSize(_ size: Int) -> Int { (size - 1) * stride - 2 * padding + kernel }
 
+    /// `out[b, o, ...] += bias[o]` for `[N, C, H, W]`.
+    private static func addBias(_ bias: Tensor, to out: inout Tensor) {
+        let (channels, plane) = (out.shape[1], out.shape[2] * out.shape[3])
+        out.data.withUnsafeMutableBufferPointer { o in
+            for start in Swift.stride(from: 0, to: o.count, by: plane) {
+                let value = bias.data[(start / plane) % channels]
+                for i in start..<(start + plane) { o[i] += value }
+            }
+        }
+    }
+
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.shape.count == 4 && x.shape[1] == inChannels, "ConvTranspose2d: input \(x.shape), expected [N, \(inChannels), H, W]")
         input = GradientRecording.kept(x)
@@ -34,6 +48,11 @@ public final class ConvTranspose2d: Module {
         let (ho, wo) = (outputSize(h), outputSize(w))
         FlopCounter.add(n * h * w * inChannels * outChannels * kernel * kernel)
         #if !COHORT_DOUBLE
+        if usesOneDNN, n * h * w > 0,
+           var out = accelerated.forward(input: x, weights: weight.value, stride: stride, padding: padding, outputHeight: ho, outputWidth: wo) {
+            if let bias { Self.addBias(bias.value, to: &out) }
+            return out
+        }
         if usesSIMDKernels && kernel == stride && padding == 0 && n * h * w > 0 { return fastForward(x) }
         #endif
         var out = Tensor(shape: [n, outChannels, ho, wo])
@@ -74,6 +93,10 @@ public final class ConvTranspose2d: Module {
             for b in 0..<n { for o in 0..<outChannels { for i in 0..<(ho * wo) { bias.gradient.data[o] += gy.data[(b * outChannels + o) * ho * wo + i] } } }
         }
         #if !COHORT_DOUBLE
+        if usesOneDNN, n * h * w > 0, let g = accelerated.backward(input: x, weights: weight.value, outputGradient: gy) {
+            weight.gradient.add(g.weights)
+            return g.input
+        }
         if usesSIMDKernels && kernel == stride && padding == 0 && n * h * w > 0 {
             fastBackward(gy, into: &gx)
             return gx

@@ -38,7 +38,7 @@ public final class OneDNNConvolution {
             var created: UnsafeMutablePointer<cdnnl_convolution>?
             guard cdnnl_convolution_create(&created, Int32(n), Int32(ic), Int32(ih), Int32(iw), Int32(oc), Int32(k), Int32(outputHeight),
                                            Int32(outputWidth), Int32(stride), Int32(padding), Int32(dilation), Int32(groups),
-                                           bias == nil ? 0 : 1, ConvolutionScratch.pool) == 0, let created else { return nil }
+                                           bias == nil ? 0 : 1, 0, ConvolutionScratch.pool) == 0, let created else { return nil }
             handle = created
             key = shape
         }
