@@ -42,7 +42,8 @@ public final class OneDNNConvolution {
             handle = created
             key = shape
         }
-        var output = Tensor(shape: [n, oc, outputHeight, outputWidth])
+        // Every value is written by the primitive (or its reorder back): no zeroing pass.
+        var output = Tensor.uninitialized([n, oc, outputHeight, outputWidth])
         let status = input.data.withUnsafeBufferPointer { x in
             weights.data.withUnsafeBufferPointer { w in
                 output.data.withUnsafeMutableBufferPointer { y in
@@ -64,8 +65,8 @@ public final class OneDNNConvolution {
         defer { ConvolutionScratch.lock.unlock() }
         guard let handle, key.count == 13, Array(key[0..<4]) == input.shape, key[4] == weights.shape[0],
               key[6] == outputGradient.shape[2], key[7] == outputGradient.shape[3] else { return nil }
-        var gx = Tensor(shape: input.shape), gw = Tensor(shape: weights.shape)
-        var gb = Tensor(shape: [weights.shape[0]])
+        var gx = Tensor.uninitialized(input.shape), gw = Tensor.uninitialized(weights.shape)
+        var gb = Tensor.uninitialized([weights.shape[0]])
         let dataStatus = outputGradient.data.withUnsafeBufferPointer { gy in
             weights.data.withUnsafeBufferPointer { w in
                 gx.data.withUnsafeMutableBufferPointer { cdnnl_convolution_backward_data(handle, gy.baseAddress, w.baseAddress, $0.baseAddress) }
@@ -83,5 +84,13 @@ public final class OneDNNConvolution {
         }
         guard weightStatus == 0 else { return nil }
         return (gx, gw, hasBias ? gb : nil)
+    }
+}
+
+extension Tensor {
+    /// A tensor whose values are unspecified, for outputs a primitive writes in full.
+    static func uninitialized(_ shape: [Int]) -> Tensor {
+        let count = shape.reduce(1, *)
+        return Tensor(shape: shape, data: [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count })
     }
 }

@@ -53,8 +53,7 @@ public final class OneDNNFusedConvolution {
             key = shape
         }
         // Every value is written by the primitive (or its reorder back): no zeroing pass.
-        let count = outputShape.reduce(1, *)
-        var output = Tensor(shape: outputShape, data: [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count })
+        var output = Tensor.uninitialized(outputShape)
         let status = input.data.withUnsafeBufferPointer { x in
             weights.data.withUnsafeBufferPointer { w in
                 bias.data.withUnsafeBufferPointer { b in

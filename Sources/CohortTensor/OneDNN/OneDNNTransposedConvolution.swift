@@ -29,18 +29,13 @@ public final class OneDNNTransposedConvolution {
         return created != nil
     }
 
-    private static func uninitialized(_ shape: [Int]) -> Tensor {
-        let count = shape.reduce(1, *)
-        return Tensor(shape: shape, data: [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count })
-    }
-
     /// `input` `[N, Cin, H, W]`, `weights` `[Cin, Cout, k, k]`; output `[N, Cout, outputHeight, outputWidth]` without bias.
     public func forward(input: Tensor, weights: Tensor, stride: Int, padding: Int, outputHeight: Int, outputWidth: Int) -> Tensor? {
         ConvolutionScratch.lock.lock()
         defer { ConvolutionScratch.lock.unlock() }
         guard prepare(input: input.shape, weights: weights.shape, stride: stride, padding: padding, outputHeight: outputHeight,
                       outputWidth: outputWidth) else { return nil }
-        var output = Self.uninitialized([input.shape[0], weights.shape[1], outputHeight, outputWidth])
+        var output = Tensor.uninitialized([input.shape[0], weights.shape[1], outputHeight, outputWidth])
         let status = input.data.withUnsafeBufferPointer { x in
             weights.data.withUnsafeBufferPointer { w in
                 output.data.withUnsafeMutableBufferPointer { cdnnl_convolution_backward_data(handle, x.baseAddress, w.baseAddress, $0.baseAddress) }
@@ -56,7 +51,7 @@ public final class OneDNNTransposedConvolution {
         defer { ConvolutionScratch.lock.unlock() }
         guard let handle, key.count == 10, Array(key[0..<4]) == input.shape, key[6] == outputGradient.shape[2],
               key[7] == outputGradient.shape[3] else { return nil }
-        var gx = Self.uninitialized(input.shape), gw = Self.uninitialized(weights.shape)
+        var gx = Tensor.uninitialized(input.shape), gw = Tensor.uninitialized(weights.shape)
         // Forward first: backward weights reuses its reordered copy of the output gradient.
         let dataStatus = outputGradient.data.withUnsafeBufferPointer { gy in
             weights.data.withUnsafeBufferPointer { w in
