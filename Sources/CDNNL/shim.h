@@ -248,6 +248,9 @@ static inline int cdnnl_convolution_run(cdnnl_convolution *c, dnnl_primitive_t p
     return (int)s;
 }
 
+/** 1 when the handle keeps its own copy of the forward input for the weight gradient (the caller need not keep it). */
+static inline int cdnnl_convolution_keeps_input(const cdnnl_convolution *c) { return c && c->slots[6].borrowed; }
+
 /** Runs the convolution on caller buffers (bias may be NULL when created without). */
 static inline int cdnnl_convolution_execute(cdnnl_convolution *c, const float *src, const float *weights, const float *bias, float *dst) {
     return cdnnl_convolution_run(c, c->primitive, 0, DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, weights, DNNL_ARG_DST, dst,

@@ -11,6 +11,8 @@ public final class Conv2d: Module {
     public let weight: Parameter
     public let bias: Parameter?
     private var input = Tensor(shape: [0])
+    /// The last forward input's shape (the input itself may have been let go of: see `forward`).
+    private var inputShape: [Int] = []
     #if !COHORT_DOUBLE
     /// Whether the forward pass runs through oneDNN (the reference loops below stay, and tests compare the two).
     public var usesOneDNN = true
@@ -38,12 +40,16 @@ public final class Conv2d: Module {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.shape.count == 4 && x.shape[1] == inChannels, "Conv2d: input \(x.shape), expected [N, \(inChannels), H, W]")
         input = GradientRecording.kept(x)
+        inputShape = x.shape
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (ho, wo) = (outputSize(h), outputSize(w))
         FlopCounter.add(n * outChannels * ho * wo * (inChannels / groups) * kernel * kernel)
         #if !COHORT_DOUBLE
         if usesOneDNN, let out = accelerated.forward(input: x, weights: weight.value, bias: bias?.value, stride: stride, padding: padding,
                                                      dilation: dilation, groups: groups, outputHeight: ho, outputWidth: wo) {
+            // oneDNN holds its own (blocked) copy of the input for the weight gradient: keeping this one as well
+            // would hold every activation twice until the backward pass.
+            if accelerated.keepsInput { input = Tensor(shape: [0]) }
             return out
         }
         #endif
@@ -84,13 +90,15 @@ public final class Conv2d: Module {
 
     public func backward(_ gy: Tensor) -> Tensor {
         #if !COHORT_DOUBLE
-        if usesOneDNN, let g = accelerated.backward(input: input, weights: weight.value, outputGradient: gy, hasBias: bias != nil) {
+        if usesOneDNN, let g = accelerated.backward(input: input, inputShape: inputShape, weights: weight.value, outputGradient: gy,
+                                                    hasBias: bias != nil) {
             weight.gradient.add(g.weights)
             if let bias, let gb = g.bias { bias.gradient.add(gb) }
             return g.input
         }
         #endif
         let x = input
+        precondition(x.shape == inputShape, "Conv2d: backward without the forward input (oneDNN kept it, then failed; or no forward with recording)")
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (ho, wo) = (gy.shape[2], gy.shape[3])
         let cinG = inChannels / groups, coutG = outChannels / groups, k = kernel

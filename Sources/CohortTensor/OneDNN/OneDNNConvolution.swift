@@ -21,6 +21,10 @@ public final class OneDNNConvolution {
 
     public init() {}
 
+    /// Whether the last forward's input is held here in the primitive's own layout, so that the weight gradient
+    /// does not read the caller's copy (which the caller may then let go of).
+    public var keepsInput: Bool { cdnnl_convolution_keeps_input(handle) != 0 }
+
     deinit { cdnnl_convolution_destroy(handle) }
 
     /// `input` `[N, Cin, H, W]`, `weights` `[Cout, Cin/groups, k, k]`, `bias` `[Cout]` or nil; output `[N, Cout, oh, ow]`.
@@ -59,13 +63,14 @@ public final class OneDNNConvolution {
 
     /// After ``forward(input:weights:bias:stride:padding:dilation:groups:outputHeight:outputWidth:)`` on the same
     /// shape: the input gradient, and the weight and bias gradients (to be added to accumulators). Nil on failure.
-    public func backward(input: Tensor, weights: Tensor, outputGradient: Tensor, hasBias: Bool)
+    /// `input` may be empty when ``keepsInput`` was true after the forward pass; `inputShape` is its shape.
+    public func backward(input: Tensor, inputShape: [Int], weights: Tensor, outputGradient: Tensor, hasBias: Bool)
         -> (input: Tensor, weights: Tensor, bias: Tensor?)? {
         ConvolutionScratch.lock.lock()
         defer { ConvolutionScratch.lock.unlock() }
-        guard let handle, key.count == 13, Array(key[0..<4]) == input.shape, key[4] == weights.shape[0],
+        guard let handle, key.count == 13, Array(key[0..<4]) == inputShape, input.count == 0 ? keepsInput : input.shape == inputShape, key[4] == weights.shape[0],
               key[6] == outputGradient.shape[2], key[7] == outputGradient.shape[3] else { return nil }
-        var gx = Tensor.uninitialized(input.shape), gw = Tensor.uninitialized(weights.shape)
+        var gx = Tensor.uninitialized(inputShape), gw = Tensor.uninitialized(weights.shape)
         var gb = Tensor.uninitialized([weights.shape[0]])
         let dataStatus = outputGradient.data.withUnsafeBufferPointer { gy in
             weights.data.withUnsafeBufferPointer { w in
