@@ -30,6 +30,8 @@ typedef struct {
 typedef struct {
     void *buffer[4];
     size_t size[4];
+    /* 1: give back every buffer after each call, not only large ones (tests exercise the reallocation with it). */
+    int releaseAll;
 } cdnnl_scratch_pool;
 
 typedef struct {
@@ -79,6 +81,18 @@ static inline void cdnnl_slot_free(cdnnl_slot *slot) {
     if (slot->toChosen) dnnl_primitive_destroy(slot->toChosen);
     if (slot->toUser) dnnl_primitive_destroy(slot->toUser);
     if (!slot->borrowed && !slot->scratch) free(slot->buffer);
+}
+
+/** Scratch copies above this size are given back after each call instead of held for the whole process: a
+ *  network's largest activation would otherwise stay allocated twice (outputs and output gradients). */
+#define CDNNL_SCRATCH_KEEP_LIMIT ((size_t)64 << 20)
+
+/** Frees the pool's large buffers, except the output-gradient copy when `keepGradient` (backward weights reuses it). */
+static inline void cdnnl_pool_release_large(cdnnl_scratch_pool *pool, int keepGradient) {
+    for (int k = 1; k < 4; ++k) {
+        if (k == 2 && keepGradient) continue;
+        if (pool->size[k] > CDNNL_SCRATCH_KEEP_LIMIT || (pool->releaseAll && pool->size[k] > 0)) { free(pool->buffer[k]); pool->buffer[k] = NULL; pool->size[k] = 0; }
+    }
 }
 
 /** Points a scratch slot at its shared buffer, grown when needed. */
@@ -245,6 +259,7 @@ static inline int cdnnl_convolution_run(cdnnl_convolution *c, dnnl_primitive_t p
     if (s == dnnl_success) s = dnnl_stream_wait(c->stream);
     for (int i = 0; i < 3; ++i) { if (users[i]) dnnl_memory_destroy(users[i]); if (chosen[i]) dnnl_memory_destroy(chosen[i]); }
     if (biasMemory) dnnl_memory_destroy(biasMemory);
+    cdnnl_pool_release_large(c->pool, firstSlot == 3 ? 1 : 0);
     return (int)s;
 }
 

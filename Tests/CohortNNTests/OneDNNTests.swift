@@ -14,10 +14,23 @@ private struct Uniform {
 /// The fast paths (oneDNN convolutions, SIMD linear kernels) against the reference loops, on random and awkward shapes.
 final class OneDNNTests: XCTestCase {
     func testOneDNNConvolutionsEqualTheReferenceLoops() {
+        checkConvolutionsAgainstTheReferenceLoops()
+    }
+
+    /// The same with every shared scratch copy freed and allocated again on each call, as activations above 64 MB are.
+    func testConvolutionsAreRightWhenScratchCopiesAreGivenBack() {
+        OneDNNConvolution.releasesAllScratch = true
+        defer { OneDNNConvolution.releasesAllScratch = false }
+        checkConvolutionsAgainstTheReferenceLoops()
+    }
+
+    private func checkConvolutionsAgainstTheReferenceLoops() {
         var uniform = Uniform(state: 3)
         func random() -> Float { uniform.next() }
         let cases: [(Conv2d, [Int])] = [
             (Conv2d(3, 8, kernel: 3, padding: 1), [2, 3, 9, 7]),
+            // Channel counts for which oneDNN picks blocked layouts (reordered copies in the shared scratch pool).
+            (Conv2d(32, 32, kernel: 3, padding: 1), [2, 32, 6, 5]), (Conv2d(64, 16, kernel: 1, stride: 2, bias: false), [2, 64, 6, 6]),
             (Conv2d(4, 6, kernel: 3, stride: 2, padding: 1, groups: 2), [1, 4, 8, 8]),
             (Conv2d(6, 6, kernel: 3, padding: 2, dilation: 2, groups: 6, bias: false), [2, 6, 7, 7]),
             (Conv2d(3, 5, kernel: 7, stride: 2, padding: 3, bias: false), [1, 3, 13, 11]),

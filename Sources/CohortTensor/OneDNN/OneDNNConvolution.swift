@@ -21,6 +21,17 @@ public final class OneDNNConvolution {
 
     public init() {}
 
+    /// Whether every shared scratch copy is freed after each call (normally only those above 64 MB are), so that
+    /// small test shapes go through the reallocation that large activations take.
+    public static var releasesAllScratch: Bool {
+        get { ConvolutionScratch.pool.pointee.releaseAll != 0 }
+        set {
+            ConvolutionScratch.lock.lock()
+            defer { ConvolutionScratch.lock.unlock() }
+            ConvolutionScratch.pool.pointee.releaseAll = newValue ? 1 : 0
+        }
+    }
+
     /// Whether the last forward's input is held here in the primitive's own layout, so that the weight gradient
     /// does not read the caller's copy (which the caller may then let go of).
     public var keepsInput: Bool { cdnnl_convolution_keeps_input(handle) != 0 }
