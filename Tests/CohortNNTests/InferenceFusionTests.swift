@@ -65,6 +65,13 @@ final class InferenceFusionTests: XCTestCase {
             XCTAssertEqual(OneDNNFusedConvolution.executions - before, stride == 1 ? 2 : 3)
             XCTAssertTrue(plain.data.contains(0) && plain.data.contains { $0 > 0 }, "the ReLU clips some outputs")
             for (a, b) in zip(fused.data, plain.data) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+            // Where a convolution cannot fuse (here: the reference backend), the block adds and applies ReLU itself.
+            let convolutions = (block.body.children + (block.downsample?.children ?? [])).compactMap { $0.module as? Conv2d }
+            for conv in convolutions { conv.usesOneDNN = false }
+            let unfusedBefore = OneDNNFusedConvolution.executions
+            let fallback = GradientRecording.withoutGradients { block.forward(x, training: false) }
+            XCTAssertEqual(OneDNNFusedConvolution.executions, unfusedBefore)
+            for (a, b) in zip(fallback.data, plain.data) { XCTAssertEqual(a, b, accuracy: 1e-4) }
         }
     }
 

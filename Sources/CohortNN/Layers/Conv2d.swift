@@ -35,7 +35,12 @@ public final class Conv2d: Module {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
 
-    private func outputSize(_ size: Int) -> Int { (size + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1 }
+    func outputSize(_ size: Int) -> Int { (size + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1 }
+
+    /// Multiply-adds of one forward pass over `[n, Cin, H, W]` giving `ho x wo` outputs (for ``FlopCounter``).
+    func multiplyAdds(batch n: Int, outputHeight ho: Int, outputWidth wo: Int) -> Int {
+        n * outChannels * ho * wo * (inChannels / groups) * kernel * kernel
+    }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.shape.count == 4 && x.shape[1] == inChannels, "Conv2d: input \(x.shape), expected [N, \(inChannels), H, W]")
@@ -43,7 +48,7 @@ public final class Conv2d: Module {
         inputShape = x.shape
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (ho, wo) = (outputSize(h), outputSize(w))
-        FlopCounter.add(n * outChannels * ho * wo * (inChannels / groups) * kernel * kernel)
+        FlopCounter.add(multiplyAdds(batch: n, outputHeight: ho, outputWidth: wo))
         #if !COHORT_DOUBLE
         if usesOneDNN, let out = accelerated.forward(input: x, weights: weight.value, bias: bias?.value, stride: stride, padding: padding,
                                                      dilation: dilation, groups: groups, outputHeight: ho, outputWidth: wo) {

@@ -27,7 +27,7 @@ extension Sequential {
     /// The children at inference, convolution + batch norm (+ ReLU) groups fused; then `addend` is added and, when
     /// `relu`, a ReLU applied, both inside the last convolution when the sequence ends with convolution + batch norm.
     func fusedInference(_ x: Tensor, adding addend: Tensor?, relu: Bool) -> Tensor {
-        var h = x, i = 0, pending = addend
+        var h = x, i = 0
         let modules = children.map(\.module)
         while i < modules.count {
             #if !COHORT_DOUBLE
@@ -38,8 +38,8 @@ extension Sequential {
                     next += 1
                 }
                 // The residual sum belongs after the group's own activation, which a post-op chain cannot express.
-                let takesAddend = next == modules.count && pending != nil && activation == .none
-                let groupAddend = takesAddend ? pending : nil
+                let takesAddend = next == modules.count && addend != nil && activation == .none
+                let groupAddend = takesAddend ? addend : nil
                 let tail: OneDNNFusedConvolution.Activation = takesAddend ? (relu ? .relu : .none) : activation
                 if let y = conv.fusedInference(h, normalization: norm, addend: groupAddend, activation: tail) {
                     h = y
@@ -49,18 +49,15 @@ extension Sequential {
                 }
             }
             #endif
-            if i == modules.count - 1, pending != nil, let inner = modules[i] as? Sequential {
-                return inner.fusedInference(h, adding: pending, relu: relu)
+            if i == modules.count - 1, addend != nil, let inner = modules[i] as? Sequential {
+                return inner.fusedInference(h, adding: addend, relu: relu)
             }
             h = modules[i].forward(h, training: false)
             i += 1
         }
-        if let addend = pending {
-            h.add(addend)
-            if relu { h.data.withUnsafeMutableBufferPointer { v in for j in v.indices { v[j] = max(v[j], 0) } } }
-            pending = nil
-        }
-        return h
+        guard let addend else { return h }
+        h.add(addend)
+        return relu ? ReLU().forward(h, training: false) : h
     }
 }
 
@@ -79,12 +76,10 @@ extension Conv2d {
             let convBias = bias?.value.data[c] ?? 0
             foldedBias.data[c] = norm.bias.value.data[c] + (convBias - norm.runningMean.value.data[c]) * scale
         }
-        let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
-        let ho = (h + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1
-        let wo = (w + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1
+        let (n, ho, wo) = (x.shape[0], outputSize(x.shape[2]), outputSize(x.shape[3]))
         guard let y = fused.forward(input: x, weights: folded, bias: foldedBias, addend: addend, activation: activation, stride: stride,
                                     padding: padding, dilation: dilation, groups: groups, outputHeight: ho, outputWidth: wo) else { return nil }
-        FlopCounter.add(n * outChannels * ho * wo * (inChannels / groups) * kernel * kernel)
+        FlopCounter.add(multiplyAdds(batch: n, outputHeight: ho, outputWidth: wo))
         return y
     }
 }

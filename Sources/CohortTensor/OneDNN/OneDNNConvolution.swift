@@ -12,12 +12,33 @@ enum ConvolutionScratch {
     static let lock = NSLock()
 }
 
+/// One oneDNN convolution handle, created for a shape key and reused while calls keep that key; a failed creation
+/// is remembered for its key, so callers fall back without asking oneDNN again.
+final class ConvolutionHandle {
+    private(set) var pointer: UnsafeMutablePointer<cdnnl_convolution>?
+    private(set) var key: [Int] = []
+
+    deinit { cdnnl_convolution_destroy(pointer) }
+
+    /// The handle for `key`: the current one, or (when the key changed) one made by `create`, which returns
+    /// oneDNN's status. Nil when it could not be created.
+    func prepare(_ key: [Int], create: (inout UnsafeMutablePointer<cdnnl_convolution>?) -> Int32) -> UnsafeMutablePointer<cdnnl_convolution>? {
+        if key != self.key {
+            cdnnl_convolution_destroy(pointer)
+            pointer = nil
+            self.key = key
+            var created: UnsafeMutablePointer<cdnnl_convolution>?
+            if create(&created) == 0 { pointer = created }
+        }
+        return pointer
+    }
+}
+
 /// A 2-D convolution forward pass through oneDNN (its `dnnl_forward_inference` primitive, plain NCHW/OIHW
 /// tensors), created once per shape and reused. Returns nil when oneDNN cannot build the primitive, and the caller
 /// falls back to the reference loops; results agree with them within float32 rounding.
 public final class OneDNNConvolution {
-    private var handle: UnsafeMutablePointer<cdnnl_convolution>?
-    private var key: [Int] = []
+    private let cached = ConvolutionHandle()
 
     public init() {}
 
@@ -34,9 +55,7 @@ public final class OneDNNConvolution {
 
     /// Whether the last forward's input is held here in the primitive's own layout, so that the weight gradient
     /// does not read the caller's copy (which the caller may then let go of).
-    public var keepsInput: Bool { cdnnl_convolution_keeps_input(handle) != 0 }
-
-    deinit { cdnnl_convolution_destroy(handle) }
+    public var keepsInput: Bool { cdnnl_convolution_keeps_input(cached.pointer) != 0 }
 
     /// `input` `[N, Cin, H, W]`, `weights` `[Cout, Cin/groups, k, k]`, `bias` `[Cout]` or nil; output `[N, Cout, oh, ow]`.
     public func forward(input: Tensor, weights: Tensor, bias: Tensor?, stride: Int, padding: Int, dilation: Int, groups: Int,
@@ -46,17 +65,10 @@ public final class OneDNNConvolution {
         let (n, ic, ih, iw) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (oc, k) = (weights.shape[0], weights.shape[2])
         let shape = [n, ic, ih, iw, oc, k, outputHeight, outputWidth, stride, padding, dilation, groups, bias == nil ? 0 : 1]
-        if shape != key {
-            cdnnl_convolution_destroy(handle)
-            handle = nil
-            key = []
-            var created: UnsafeMutablePointer<cdnnl_convolution>?
-            guard cdnnl_convolution_create(&created, Int32(n), Int32(ic), Int32(ih), Int32(iw), Int32(oc), Int32(k), Int32(outputHeight),
-                                           Int32(outputWidth), Int32(stride), Int32(padding), Int32(dilation), Int32(groups),
-                                           bias == nil ? 0 : 1, 0, ConvolutionScratch.pool) == 0, let created else { return nil }
-            handle = created
-            key = shape
-        }
+        guard let handle = cached.prepare(shape, create: {
+            cdnnl_convolution_create(&$0, Int32(n), Int32(ic), Int32(ih), Int32(iw), Int32(oc), Int32(k), Int32(outputHeight), Int32(outputWidth),
+                                     Int32(stride), Int32(padding), Int32(dilation), Int32(groups), bias == nil ? 0 : 1, 0, ConvolutionScratch.pool)
+        }) else { return nil }
         // Every value is written by the primitive (or its reorder back): no zeroing pass.
         var output = Tensor.uninitialized([n, oc, outputHeight, outputWidth])
         let status = input.data.withUnsafeBufferPointer { x in
@@ -79,7 +91,8 @@ public final class OneDNNConvolution {
         -> (input: Tensor, weights: Tensor, bias: Tensor?)? {
         ConvolutionScratch.lock.lock()
         defer { ConvolutionScratch.lock.unlock() }
-        guard let handle, key.count == 13, Array(key[0..<4]) == inputShape, input.count == 0 ? keepsInput : input.shape == inputShape, key[4] == weights.shape[0],
+        let key = cached.key
+        guard let handle = cached.pointer, key.count == 13, Array(key[0..<4]) == inputShape, input.count == 0 ? keepsInput : input.shape == inputShape, key[4] == weights.shape[0],
               key[6] == outputGradient.shape[2], key[7] == outputGradient.shape[3] else { return nil }
         var gx = Tensor.uninitialized(inputShape), gw = Tensor.uninitialized(weights.shape)
         var gb = Tensor.uninitialized([weights.shape[0]])

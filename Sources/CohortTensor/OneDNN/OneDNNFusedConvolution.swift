@@ -17,12 +17,9 @@ public final class OneDNNFusedConvolution {
     /// Fused convolutions run so far in this process (tests check that fusion happened).
     nonisolated(unsafe) public private(set) static var executions = 0
 
-    private var handle: UnsafeMutablePointer<cdnnl_convolution>?
-    private var key: [Int] = []
+    private let cached = ConvolutionHandle()
 
     public init() {}
-
-    deinit { cdnnl_convolution_destroy(handle) }
 
     /// `input` `[N, Cin, H, W]`, `weights` `[Cout, Cin/groups, k, k]`, `bias` `[Cout]`, `addend` nil or
     /// `[N, Cout, oh, ow]`; returns `activation(conv(input) + bias + addend)`.
@@ -41,17 +38,11 @@ public final class OneDNNFusedConvolution {
         }
         let shape = [n, ic, ih, iw, oc, k, outputHeight, outputWidth, stride, padding, dilation, groups, addend == nil ? 0 : 1,
                      Int(kind), Int(upper.bitPattern)]
-        if shape != key {
-            cdnnl_convolution_destroy(handle)
-            handle = nil
-            key = []
-            var created: UnsafeMutablePointer<cdnnl_convolution>?
-            guard cdnnl_convolution_create_fused(&created, Int32(n), Int32(ic), Int32(ih), Int32(iw), Int32(oc), Int32(k), Int32(outputHeight),
-                                                 Int32(outputWidth), Int32(stride), Int32(padding), Int32(dilation), Int32(groups),
-                                                 addend == nil ? 0 : 1, kind, upper, ConvolutionScratch.pool) == 0, let created else { return nil }
-            handle = created
-            key = shape
-        }
+        guard let handle = cached.prepare(shape, create: {
+            cdnnl_convolution_create_fused(&$0, Int32(n), Int32(ic), Int32(ih), Int32(iw), Int32(oc), Int32(k), Int32(outputHeight),
+                                           Int32(outputWidth), Int32(stride), Int32(padding), Int32(dilation), Int32(groups), addend == nil ? 0 : 1,
+                                           kind, upper, ConvolutionScratch.pool)
+        }) else { return nil }
         // Every value is written by the primitive (or its reorder back): no zeroing pass.
         var output = Tensor.uninitialized(outputShape)
         let status = input.data.withUnsafeBufferPointer { x in

@@ -7,34 +7,26 @@ import Foundation
 /// weight gradient its backward-weights pass with the roles of input and output gradient exchanged. Created once
 /// per shape; nil when oneDNN cannot build it (the caller keeps its own kernels). Bias is the caller's.
 public final class OneDNNTransposedConvolution {
-    private var handle: UnsafeMutablePointer<cdnnl_convolution>?
-    private var key: [Int] = []
+    private let cached = ConvolutionHandle()
 
     public init() {}
 
-    deinit { cdnnl_convolution_destroy(handle) }
-
-    private func prepare(input: [Int], weights: [Int], stride: Int, padding: Int, outputHeight: Int, outputWidth: Int) -> Bool {
+    /// The handle of the convolution being transposed: input `[n, Cout, Ho, Wo]`, output `[n, Cin, H, W]`.
+    private func prepare(input: [Int], weights: [Int], stride: Int, padding: Int, outputHeight: Int, outputWidth: Int)
+        -> UnsafeMutablePointer<cdnnl_convolution>? {
         let (n, cin, h, w, cout, k) = (input[0], input[1], input[2], input[3], weights[1], weights[2])
-        let shape = [n, cin, h, w, cout, k, outputHeight, outputWidth, stride, padding]
-        if shape == key { return handle != nil }
-        cdnnl_convolution_destroy(handle)
-        handle = nil
-        key = shape
-        var created: UnsafeMutablePointer<cdnnl_convolution>?
-        // The convolution being transposed: input [n, cout, Ho, Wo], output [n, cin, h, w].
-        guard cdnnl_convolution_create(&created, Int32(n), Int32(cout), Int32(outputHeight), Int32(outputWidth), Int32(cin), Int32(k), Int32(h),
-                                       Int32(w), Int32(stride), Int32(padding), 1, 1, 0, 1, ConvolutionScratch.pool) == 0 else { return false }
-        handle = created
-        return created != nil
+        return cached.prepare([n, cin, h, w, cout, k, outputHeight, outputWidth, stride, padding]) {
+            cdnnl_convolution_create(&$0, Int32(n), Int32(cout), Int32(outputHeight), Int32(outputWidth), Int32(cin), Int32(k), Int32(h), Int32(w),
+                                     Int32(stride), Int32(padding), 1, 1, 0, 1, ConvolutionScratch.pool)
+        }
     }
 
     /// `input` `[N, Cin, H, W]`, `weights` `[Cin, Cout, k, k]`; output `[N, Cout, outputHeight, outputWidth]` without bias.
     public func forward(input: Tensor, weights: Tensor, stride: Int, padding: Int, outputHeight: Int, outputWidth: Int) -> Tensor? {
         ConvolutionScratch.lock.lock()
         defer { ConvolutionScratch.lock.unlock() }
-        guard prepare(input: input.shape, weights: weights.shape, stride: stride, padding: padding, outputHeight: outputHeight,
-                      outputWidth: outputWidth) else { return nil }
+        guard let handle = prepare(input: input.shape, weights: weights.shape, stride: stride, padding: padding, outputHeight: outputHeight,
+                                   outputWidth: outputWidth) else { return nil }
         var output = Tensor.uninitialized([input.shape[0], weights.shape[1], outputHeight, outputWidth])
         let status = input.data.withUnsafeBufferPointer { x in
             weights.data.withUnsafeBufferPointer { w in
@@ -49,7 +41,8 @@ public final class OneDNNTransposedConvolution {
     public func backward(input: Tensor, weights: Tensor, outputGradient: Tensor) -> (input: Tensor, weights: Tensor)? {
         ConvolutionScratch.lock.lock()
         defer { ConvolutionScratch.lock.unlock() }
-        guard let handle, key.count == 10, Array(key[0..<4]) == input.shape, key[6] == outputGradient.shape[2],
+        let key = cached.key
+        guard let handle = cached.pointer, key.count == 10, Array(key[0..<4]) == input.shape, key[6] == outputGradient.shape[2],
               key[7] == outputGradient.shape[3] else { return nil }
         var gx = Tensor.uninitialized(input.shape), gw = Tensor.uninitialized(weights.shape)
         // Forward first: backward weights reuses its reordered copy of the output gradient.
