@@ -7,50 +7,86 @@ import CohortTensor
 /// `max(0, x)` (and ReLU6 `min(max(0, x), 6)` with `cap`), any shape.
 public final class ReLU: Module {
     public let cap: Scalar?
-    private var input = Tensor(shape: [0])
+    /// For the backward pass, one bit per input element: whether the gradient passes (0 < x < cap), eight
+    /// elements to a byte (element i is bit i % 8 of byte i / 8). A 32nd of keeping the input itself.
+    private(set) var passes: [UInt8] = []
+    private var shape: [Int] = []
 
     public init(cap: Scalar? = nil) { self.cap = cap }
 
     public var state: [(name: String, parameter: Parameter)] { [] }
 
+    /// Bit k of a byte, for the k-th lane of eight (in the integer type of a comparison's lanes).
+    private typealias Lanes = SIMD8<Scalar.SIMDMaskScalar>
+    private static let laneBits = Lanes(1, 2, 4, 8, 16, 32, 64, 128)
+
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        input = GradientRecording.kept(x)
-        let upper = cap ?? .infinity
-        // One pass from the input into a new buffer (copying the input and clamping the copy read it twice).
+        let upper = cap ?? .infinity, recording = GradientRecording.isEnabled, count = x.count
+        shape = x.shape
+        passes = []  // the previous pass's mask goes before the new one is allocated
+        var mask = [UInt8](repeating: 0, count: recording ? (count + 7) / 8 : 0)
+        // One pass from the input into a new buffer, writing the mask on the way.
         let data = x.data.withUnsafeBufferPointer { xs in
-            [Scalar](unsafeUninitializedCapacity: xs.count) { out, initialized in
-                if let s = xs.baseAddress, let o = out.baseAddress {
-                    ComputeThreads.forRanges(xs.count) { range in for i in range { o[i] = min(max(s[i], 0), upper) } }
+            mask.withUnsafeMutableBufferPointer { ms in
+                [Scalar](unsafeUninitializedCapacity: count) { out, initialized in
+                    if let s = xs.baseAddress, let o = out.baseAddress {
+                        let m = recording ? ms.baseAddress : nil  // an empty array may still have an address
+                        // Ranges of whole bytes (groups of eight elements), so no two threads write one mask byte.
+                        ComputeThreads.forRanges((count + 7) / 8, minimumChunk: 1 << 12) { groups in
+                            let zero = SIMD8<Scalar>(repeating: 0), top = SIMD8<Scalar>(repeating: upper)
+                            for group in groups {
+                                let i = group * 8
+                                if i + 8 <= count {
+                                    let v = UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<Scalar>.self)
+                                    // Selects, not pointwise min/max, which would turn NaN into 0: NaN goes on to the loss.
+                                    let clamped = v.replacing(with: zero, where: v .< zero).replacing(with: top, where: v .> top)
+                                    UnsafeMutableRawPointer(o + i).storeBytes(of: clamped, as: SIMD8<Scalar>.self)
+                                    if let m {
+                                        let keep = (v .> zero) .& (v .< top)
+                                        m[group] = UInt8(truncatingIfNeeded: Lanes(repeating: 0).replacing(with: Self.laneBits, where: keep).wrappedSum())
+                                    }
+                                } else {
+                                    for j in i..<count {
+                                        o[j] = min(max(s[j], 0), upper)
+                                        if let m, s[j] > 0 && s[j] < upper { m[group] |= UInt8(1 << (j - i)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    initialized = count
                 }
-                initialized = xs.count
             }
         }
+        passes = mask
         return Tensor(shape: x.shape, data: data)
     }
 
     public func backward(_ gy: Tensor) -> Tensor {
-        let upper = cap ?? .infinity
-        let data = input.data.withUnsafeBufferPointer { xs in
+        precondition(gy.shape == shape && passes.count == (gy.count + 7) / 8,
+                     "ReLU.backward: gradient \(gy.shape) without a recorded forward pass of that shape (\(shape))")
+        let count = gy.count
+        let data = passes.withUnsafeBufferPointer { ms in
             gy.data.withUnsafeBufferPointer { gs in
-                [Scalar](unsafeUninitializedCapacity: gs.count) { out, initialized in
-                    if let x = xs.baseAddress, let g = gs.baseAddress, let o = out.baseAddress {
-                        // Explicit vector selects: the scalar `x > 0 && x < upper ? g : 0` compiled to a branch that
-                        // random signs mispredict (ReLU6 backward was a quarter of a MobileNetV2 step).
-                        let capped = upper != .infinity
-                        ComputeThreads.forRanges(gs.count) { range in
-                            var i = range.lowerBound
-                            let zero = SIMD8<Scalar>(repeating: 0), top = SIMD8<Scalar>(repeating: upper)
-                            while i + 8 <= range.upperBound {
-                                let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Scalar>.self)
-                                let gv = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Scalar>.self)
-                                let keep = capped ? (xv .> zero) .& (xv .< top) : xv .> zero
-                                UnsafeMutableRawPointer(o + i).storeBytes(of: zero.replacing(with: gv, where: keep), as: SIMD8<Scalar>.self)
-                                i += 8
+                [Scalar](unsafeUninitializedCapacity: count) { out, initialized in
+                    if let m = ms.baseAddress, let g = gs.baseAddress, let o = out.baseAddress {
+                        // Vector selects, no branches: random signs mispredict a branch (ReLU6 backward was once a
+                        // quarter of a MobileNetV2 step).
+                        ComputeThreads.forRanges((count + 7) / 8, minimumChunk: 1 << 12) { groups in
+                            let zero = SIMD8<Scalar>(repeating: 0)
+                            for group in groups {
+                                let i = group * 8, bits = Scalar.SIMDMaskScalar(m[group])
+                                if i + 8 <= count {
+                                    let keep = (Lanes(repeating: bits) & Self.laneBits) .!= 0
+                                    let gv = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Scalar>.self)
+                                    UnsafeMutableRawPointer(o + i).storeBytes(of: zero.replacing(with: gv, where: keep), as: SIMD8<Scalar>.self)
+                                } else {
+                                    for j in i..<count { o[j] = bits & (1 << (j - i)) != 0 ? g[j] : 0 }
+                                }
                             }
-                            while i < range.upperBound { o[i] = x[i] > 0 && (!capped || x[i] < upper) ? g[i] : 0; i += 1 }
                         }
                     }
-                    initialized = gs.count
+                    initialized = count
                 }
             }
         }
