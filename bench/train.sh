@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Training and inference throughput: `cohort bench train` next to PyTorch (CPU, 2 threads, best of the default
 # layout and channels_last) on the same models, batches and sizes, in the same run; each configuration in its own
-# process so peak RSS is per configuration. Not a test. Environment: COHORT_BENCH_VENV, STEPS (5), CONFIGS.
+# process so peak RSS is per configuration. Not a test. Environment: COHORT_BENCH_VENV, COHORT_BIN, STEPS (5), CONFIGS.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-cohort="$root/.build/release/cohort"
+cohort=${COHORT_BIN:-$root/.build/release/cohort}
 venv=${COHORT_BENCH_VENV:-$HOME/.cache/cohort-bench-venv}
 steps=${STEPS:-5}
 threads=${THREADS:-2}

@@ -95,20 +95,23 @@ static inline void cdnnl_pool_release_large(cdnnl_scratch_pool *pool, int keepGr
     }
 }
 
-/** Points a scratch slot at its shared buffer, grown when needed. */
-static inline dnnl_status_t cdnnl_slot_bind(cdnnl_slot *slot, cdnnl_scratch_pool *pool) {
-    if (!slot->scratch || slot->same) return dnnl_success;
-    if (slot->borrowed) return dnnl_success;
-    int k = slot->scratch;
-    size_t size = (dnnl_memory_desc_get_size(&slot->chosen) + 63) / 64 * 64;
+/** The pool's buffer `k`, grown to hold `desc` when needed (NULL when memory runs out). */
+static inline void *cdnnl_pool_buffer(cdnnl_scratch_pool *pool, int k, const dnnl_memory_desc_t *desc) {
+    size_t size = (dnnl_memory_desc_get_size(desc) + 63) / 64 * 64;
     if (pool->size[k] < size) {
         free(pool->buffer[k]);
         pool->buffer[k] = aligned_alloc(64, size);
         pool->size[k] = pool->buffer[k] ? size : 0;
-        if (!pool->buffer[k]) return dnnl_out_of_memory;
     }
-    slot->buffer = pool->buffer[k];
-    return dnnl_success;
+    return pool->buffer[k];
+}
+
+/** Points a scratch slot at its shared buffer, grown when needed. */
+static inline dnnl_status_t cdnnl_slot_bind(cdnnl_slot *slot, cdnnl_scratch_pool *pool) {
+    if (!slot->scratch || slot->same) return dnnl_success;
+    if (slot->borrowed) return dnnl_success;
+    slot->buffer = cdnnl_pool_buffer(pool, slot->scratch, &slot->chosen);
+    return slot->buffer ? dnnl_success : dnnl_out_of_memory;
 }
 
 /** The memory a primitive reads for this slot: the caller's buffer, or the internal one after a reorder. */
@@ -288,7 +291,7 @@ static inline int cdnnl_convolution_backward_weights(cdnnl_convolution *c, const
 /** Creates an inference-only convolution with a bias and post-ops applied in the primitive, in this order: when
  *  `sum` is 1, adding the tensor given to cdnnl_convolution_fused_execute (a residual connection); then, when
  *  `activation` is 1, ReLU, or when it is 2, clipping to [0, `upper`] (ReLU6). Meant for batch normalisation folded
- *  into weights and bias. Nothing is kept for a backward pass: its input copy lives in the shared pool too. */
+ *  into weights and bias. Nothing is kept for a backward pass: an input copy, when needed, lives in the shared pool. */
 static inline int cdnnl_convolution_create_fused(cdnnl_convolution **out, int n, int ic, int ih, int iw, int oc, int k, int oh, int ow,
                                                  int stride, int padding, int dilation, int groups, int sum, int activation, float upper,
                                                  cdnnl_scratch_pool *pool) {
@@ -298,7 +301,7 @@ static inline int cdnnl_convolution_create_fused(cdnnl_convolution **out, int n,
     c->pool = pool;
     c->hasBias = 1;
     c->slots[0].scratch = 3;
-    c->slots[2].scratch = 1;
+    c->slots[2].scratch = 1; /* unused: outputs are kept (cdnnl_convolution_fused_execute_kept) */
     cdnnl_convolution_shape d;
     dnnl_status_t s = cdnnl_convolution_begin(c, &d, n, ic, ih, iw, oc, k, oh, ow, stride, padding, dilation, groups);
     dnnl_convolution_desc_t desc;
@@ -329,39 +332,101 @@ static inline int cdnnl_convolution_create_fused(cdnnl_convolution **out, int n,
     return 0;
 }
 
-/** Runs a fused convolution: `dst` = post-ops(conv(src, weights) + bias), where the sum post-op (when created with
- *  one) adds `addend` ([n, oc, oh, ow], plain layout; it may not alias `dst`). */
-static inline int cdnnl_convolution_fused_execute(cdnnl_convolution *c, const float *src, const float *weights, const float *bias,
-                                                  const float *addend, float *dst) {
-    dnnl_memory_t users[3] = {NULL, NULL, NULL}, chosen[3] = {NULL, NULL, NULL}, biasMemory = NULL, addendMemory = NULL;
-    cdnnl_slot *slots = c->slots;
-    dnnl_status_t s = dnnl_success;
-    for (int i = 0; i < 3 && s == dnnl_success; ++i) s = cdnnl_slot_bind(&slots[i], c->pool);
-    if (s == dnnl_success) s = cdnnl_slot_input(&slots[0], src, c->engine, c->stream, &users[0], &chosen[0]);
-    if (s == dnnl_success) s = cdnnl_slot_input(&slots[1], weights, c->engine, c->stream, &users[1], &chosen[1]);
-    if (s == dnnl_success) s = cdnnl_slot_output(&slots[2], dst, c->engine, &users[2], &chosen[2]);
-    if (s == dnnl_success) s = dnnl_memory_create(&biasMemory, &c->bias, c->engine, (void *)bias);
-    // The sum post-op reads the destination: fill it with the addend, in the primitive's format.
-    if (s == dnnl_success && addend) {
-        if (slots[2].same) {
-            memcpy(dst, addend, dnnl_memory_desc_get_size(&slots[2].user));
-        } else {
-            s = dnnl_memory_create(&addendMemory, &slots[2].user, c->engine, (void *)addend);
-            dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, addendMemory}, {DNNL_ARG_TO, chosen[2]}};
-            if (s == dnnl_success) s = dnnl_primitive_execute(slots[2].toChosen, c->stream, 2, args);
-        }
+/** A tensor kept in a primitive's own layout between fused inference convolutions (no reorder to NCHW and back
+ *  between them). Owned by the caller: free with cdnnl_blocked_free. */
+typedef struct {
+    dnnl_memory_desc_t desc;
+    void *buffer;
+} cdnnl_blocked;
+
+static inline void cdnnl_blocked_free(cdnnl_blocked *b) {
+    if (!b) return;
+    free(b->buffer);
+    free(b);
+}
+
+/** Copies `from` (layout `fromDesc`) into `to` (layout `toDesc`, same logical tensor): a plain copy when the
+ *  layouts are equal, else a reorder made for the call. */
+static inline dnnl_status_t cdnnl_copy(dnnl_engine_t engine, dnnl_stream_t stream, const dnnl_memory_desc_t *fromDesc, const void *from,
+                                       const dnnl_memory_desc_t *toDesc, void *to) {
+    if (dnnl_memory_desc_equal(fromDesc, toDesc)) {
+        memcpy(to, from, dnnl_memory_desc_get_size(toDesc));
+        return dnnl_success;
     }
+    dnnl_primitive_t reorder = NULL;
+    dnnl_memory_t a = NULL, b = NULL;
+    dnnl_status_t s = cdnnl_reorder_create(&reorder, fromDesc, toDesc, engine);
+    if (s == dnnl_success) s = dnnl_memory_create(&a, fromDesc, engine, (void *)from);
+    if (s == dnnl_success) s = dnnl_memory_create(&b, toDesc, engine, to);
     if (s == dnnl_success) {
-        dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, chosen[0] ? chosen[0] : users[0]}, {DNNL_ARG_WEIGHTS, chosen[1] ? chosen[1] : users[1]},
-                                   {DNNL_ARG_DST, chosen[2] ? chosen[2] : users[2]}, {DNNL_ARG_BIAS, biasMemory}};
+        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, a}, {DNNL_ARG_TO, b}};
+        s = dnnl_primitive_execute(reorder, stream, 2, args);
+    }
+    if (s == dnnl_success) s = dnnl_stream_wait(stream);
+    if (a) dnnl_memory_destroy(a);
+    if (b) dnnl_memory_destroy(b);
+    if (reorder) dnnl_primitive_destroy(reorder);
+    return s;
+}
+
+/** Copies a kept tensor into plain NCHW `dst` ([n, c, h, w]). */
+static inline int cdnnl_blocked_to_plain(const cdnnl_blocked *b, float *dst, int n, int c, int h, int w, dnnl_engine_t engine, dnnl_stream_t stream) {
+    dnnl_dims_t dims = {n, c, h, w};
+    dnnl_memory_desc_t plain;
+    dnnl_status_t s = dnnl_memory_desc_init_by_tag(&plain, 4, dims, dnnl_f32, dnnl_nchw);
+    if (s == dnnl_success) s = cdnnl_copy(engine, stream, &b->desc, b->buffer, &plain, dst);
+    return (int)s;
+}
+
+/** Runs a fused convolution: post-ops(conv(src, weights) + bias), where the sum post-op (when created with one)
+ *  adds the addend ([n, oc, oh, ow]). The input and the addend are each given plain (`src`, `addend`) or kept in a
+ *  primitive's layout (`srcKept`, `addendKept`, used when not NULL); the output is left in this primitive's own
+ *  layout in a new `*dstKept` (the next fused convolution reads it without a reorder). */
+static inline int cdnnl_convolution_fused_execute_kept(cdnnl_convolution *c, const float *src, const cdnnl_blocked *srcKept,
+                                                       const float *weights, const float *bias, const float *addend,
+                                                       const cdnnl_blocked *addendKept, cdnnl_blocked **dstKept) {
+    *dstKept = NULL;
+    dnnl_memory_t input = NULL, weightsUser = NULL, weightsChosen = NULL, output = NULL, biasMemory = NULL;
+    cdnnl_slot *slots = c->slots;
+    const dnnl_memory_desc_t *inputDesc = slots[0].same ? &slots[0].user : &slots[0].chosen;
+    const dnnl_memory_desc_t *outputDesc = slots[2].same ? &slots[2].user : &slots[2].chosen;
+    cdnnl_blocked *result = (cdnnl_blocked *)calloc(1, sizeof(cdnnl_blocked));
+    if (!result) return dnnl_out_of_memory;
+    result->desc = *outputDesc;
+    result->buffer = aligned_alloc(64, (dnnl_memory_desc_get_size(outputDesc) + 63) / 64 * 64);
+    dnnl_status_t s = result->buffer ? dnnl_success : dnnl_out_of_memory;
+    // The input as the primitive reads it: the kept buffer itself when its layout is the one chosen here.
+    const void *inputData = srcKept ? srcKept->buffer : src;
+    const dnnl_memory_desc_t *givenDesc = srcKept ? &srcKept->desc : &slots[0].user;
+    if (s == dnnl_success && !dnnl_memory_desc_equal(givenDesc, inputDesc)) {
+        // (Also when this primitive reads plain NCHW and the input was kept in another primitive's layout.)
+        void *copy = cdnnl_pool_buffer(c->pool, 3, inputDesc);
+        s = copy ? cdnnl_copy(c->engine, c->stream, givenDesc, inputData, inputDesc, copy) : dnnl_out_of_memory;
+        inputData = copy;
+    }
+    if (s == dnnl_success) s = dnnl_memory_create(&input, inputDesc, c->engine, (void *)inputData);
+    if (s == dnnl_success) s = cdnnl_slot_input(&slots[1], weights, c->engine, c->stream, &weightsUser, &weightsChosen);
+    if (s == dnnl_success) s = dnnl_memory_create(&output, outputDesc, c->engine, result->buffer);
+    if (s == dnnl_success) s = dnnl_memory_create(&biasMemory, &c->bias, c->engine, (void *)bias);
+    // The sum post-op reads the destination: fill it with the addend, in this primitive's layout.
+    if (s == dnnl_success && (addend || addendKept))
+        s = cdnnl_copy(c->engine, c->stream, addendKept ? &addendKept->desc : &slots[2].user, addendKept ? addendKept->buffer : addend,
+                       outputDesc, result->buffer);
+    if (s == dnnl_success) {
+        dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, input}, {DNNL_ARG_WEIGHTS, weightsChosen ? weightsChosen : weightsUser},
+                                   {DNNL_ARG_DST, output}, {DNNL_ARG_BIAS, biasMemory}};
         s = dnnl_primitive_execute(c->primitive, c->stream, 4, args);
     }
-    if (s == dnnl_success) s = cdnnl_slot_output_finish(&slots[2], c->stream, users[2], chosen[2]);
     if (s == dnnl_success) s = dnnl_stream_wait(c->stream);
-    for (int i = 0; i < 3; ++i) { if (users[i]) dnnl_memory_destroy(users[i]); if (chosen[i]) dnnl_memory_destroy(chosen[i]); }
-    if (biasMemory) dnnl_memory_destroy(biasMemory);
-    if (addendMemory) dnnl_memory_destroy(addendMemory);
-    return (int)s;
+    dnnl_memory_t all[5] = {input, weightsUser, weightsChosen, output, biasMemory};
+    for (int i = 0; i < 5; ++i) if (all[i]) dnnl_memory_destroy(all[i]);
+    cdnnl_pool_release_large(c->pool, 0);
+    if (s != dnnl_success) {
+        cdnnl_blocked_free(result);
+        return (int)s;
+    }
+    *dstKept = result;
+    return 0;
 }
 
 /** Threads of oneDNN's OpenMP runtime (libgomp). */

@@ -67,7 +67,7 @@ public final class Sequential: Module {
     public init(named: [(String, Module)]) { children = named.map { (name: $0.0, module: $0.1) } }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        if !training && InferenceFusion.applies { return fusedInference(input, adding: nil, relu: false) }
+        if !training && InferenceFusion.applies { return fusedInference(.plain(input), adding: nil, relu: false).tensor }
         return children.reduce(input) { $1.module.forward($0, training: training) }
     }
 

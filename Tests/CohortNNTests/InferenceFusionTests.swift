@@ -75,6 +75,47 @@ final class InferenceFusionTests: XCTestCase {
         }
     }
 
+    /// Fused convolutions hand their outputs on in oneDNN's own layout: in ResNet-18 only the max pool after the
+    /// stem and the average pool before the classifier need NCHW, so exactly two activations are reordered back,
+    /// and MobileNetV2's single one is before its pooling head. The outputs match the layer-by-layer pass (the
+    /// test above), so a chain that kept the wrong layout would fail there.
+    func testActivationsStayInOneDNNsLayoutBetweenFusedConvolutions() throws {
+        for (name, expected) in [("resnet18", 2), ("mobilenet-v2", 1)] {
+            let model = try ModelZoo.make(name, channels: 3, height: 32, width: 32, classes: 2)
+            let x = Tensor(shape: [1, 3, 32, 32], data: (0..<(3 * 1024)).map { Float($0 % 7) / 7 })
+            let before = KeptTensor.conversions
+            _ = GradientRecording.withoutGradients { model.forward(x, training: false) }
+            XCTAssertEqual(KeptTensor.conversions - before, expected, name)
+        }
+    }
+
+    /// A chain of fused convolutions whose channel counts make oneDNN choose different layouts from one to the next
+    /// (blocks of 16, of 8, plain), with a residual sum whose addend comes from another convolution: each one reads
+    /// the previous output in whatever layout it was kept, against the layer-by-layer pass.
+    func testKeptOutputsAreReadInWhateverLayoutTheyWereKept() {
+        var generator = SeededGenerator(seed: 8)
+        let widths = [3, 16, 5, 32, 8, 1, 24, 4]
+        var layers: [Module] = []
+        for (cin, cout) in zip(widths, widths.dropFirst()) {
+            layers += [Conv2d(cin, cout, kernel: 3, padding: 1, bias: cin % 2 == 0), BatchNorm2d(cout), ReLU()]
+        }
+        let model = Sequential([Sequential(layers), ResidualBlock.basic(4, 16, stride: 1), ResidualBlock.basic(16, 16, stride: 1)])
+        WeightInitialization.kaimingUniform(model, seed: 3)
+        for entry in model.state where entry.parameter.role == .runningVariance || entry.parameter.role == .normBias {
+            for i in entry.parameter.value.data.indices { entry.parameter.value.data[i] = Float(generator.nextUnit() + 0.2) }
+        }
+        let x = Tensor(shape: [2, 3, 9, 11], data: (0..<(2 * 3 * 99)).map { _ in Float(generator.nextUnit() - 0.5) })
+        InferenceFusion.isEnabled = false
+        let plain = GradientRecording.withoutGradients { model.forward(x, training: false) }
+        InferenceFusion.isEnabled = true
+        let before = (OneDNNFusedConvolution.executions, KeptTensor.conversions)
+        let fused = GradientRecording.withoutGradients { model.forward(x, training: false) }
+        XCTAssertEqual(OneDNNFusedConvolution.executions - before.0, widths.count - 1 + 5)
+        XCTAssertEqual(KeptTensor.conversions - before.1, 1, "only the final output is reordered")
+        let scale = plain.data.map { abs($0) }.max() ?? 1
+        for (a, b) in zip(fused.data, plain.data) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(scale, 1)) }
+    }
+
     /// Convolution weights (4-D) directly followed, in state order, by a batch norm's parameters.
     private static func convolutionsFollowedByBatchNorm(_ model: Module) -> Int {
         let state = model.state

@@ -23,10 +23,26 @@ public enum InferenceFusion {
     }
 }
 
-extension Sequential {
+#if COHORT_DOUBLE
+/// The float64 build has no oneDNN: inference values are always plain tensors.
+enum ConvolutionOperand {
+    case plain(Tensor)
+    var tensor: Tensor { switch self { case .plain(let t): t } }
+}
+#endif
+
+/// A module whose inference pass takes and returns values that may stay in oneDNN's layout between fused
+/// convolutions (``KeptTensor``), instead of being reordered to NCHW and back at every module boundary.
+protocol FusedInferenceModule: Module {
+    func fusedInference(_ x: ConvolutionOperand) -> ConvolutionOperand
+}
+
+extension Sequential: FusedInferenceModule {
+    func fusedInference(_ x: ConvolutionOperand) -> ConvolutionOperand { fusedInference(x, adding: nil, relu: false) }
+
     /// The children at inference, convolution + batch norm (+ ReLU) groups fused; then `addend` is added and, when
     /// `relu`, a ReLU applied, both inside the last convolution when the sequence ends with convolution + batch norm.
-    func fusedInference(_ x: Tensor, adding addend: Tensor?, relu: Bool) -> Tensor {
+    func fusedInference(_ x: ConvolutionOperand, adding addend: ConvolutionOperand?, relu: Bool) -> ConvolutionOperand {
         var h = x, i = 0
         let modules = children.map(\.module)
         while i < modules.count {
@@ -42,8 +58,8 @@ extension Sequential {
                 let groupAddend = takesAddend ? addend : nil
                 let tail: OneDNNFusedConvolution.Activation = takesAddend ? (relu ? .relu : .none) : activation
                 if let y = conv.fusedInference(h, normalization: norm, addend: groupAddend, activation: tail) {
-                    h = y
-                    if takesAddend { return y }
+                    h = .kept(y)
+                    if takesAddend { return h }
                     i = next
                     continue
                 }
@@ -52,22 +68,29 @@ extension Sequential {
             if i == modules.count - 1, addend != nil, let inner = modules[i] as? Sequential {
                 return inner.fusedInference(h, adding: addend, relu: relu)
             }
-            h = modules[i].forward(h, training: false)
+            if let chained = modules[i] as? FusedInferenceModule {
+                h = chained.fusedInference(h)
+            } else {
+                h = .plain(modules[i].forward(h.tensor, training: false))
+            }
             i += 1
         }
         guard let addend else { return h }
-        h.add(addend)
-        return relu ? ReLU().forward(h, training: false) : h
+        var sum = h.tensor
+        sum.add(addend.tensor)
+        return .plain(relu ? ReLU().forward(sum, training: false) : sum)
     }
 }
 
 #if !COHORT_DOUBLE
 extension Conv2d {
-    /// `activation(batchNorm(conv(x)) + addend)` as one oneDNN primitive, or nil when it cannot be built (the caller
-    /// then runs the layers one by one). The folded weights are computed per call, since training changes them.
-    func fusedInference(_ x: Tensor, normalization norm: BatchNorm2d, addend: Tensor?,
-                        activation: OneDNNFusedConvolution.Activation) -> Tensor? {
-        guard usesOneDNN, x.shape.count == 4, x.shape[1] == inChannels, norm.channels == outChannels else { return nil }
+    /// `activation(batchNorm(conv(x)) + addend)` as one oneDNN primitive, left in its layout, or nil when it cannot
+    /// be built (the caller then runs the layers one by one). The folded weights are computed per call, since
+    /// training changes them.
+    func fusedInference(_ x: ConvolutionOperand, normalization norm: BatchNorm2d, addend: ConvolutionOperand?,
+                        activation: OneDNNFusedConvolution.Activation) -> KeptTensor? {
+        let shape = x.shape
+        guard usesOneDNN, shape.count == 4, shape[1] == inChannels, norm.channels == outChannels else { return nil }
         let perOutput = weight.value.count / outChannels
         var folded = weight.value, foldedBias = Tensor(shape: [outChannels])
         for c in 0..<outChannels {
@@ -76,7 +99,7 @@ extension Conv2d {
             let convBias = bias?.value.data[c] ?? 0
             foldedBias.data[c] = norm.bias.value.data[c] + (convBias - norm.runningMean.value.data[c]) * scale
         }
-        let (n, ho, wo) = (x.shape[0], outputSize(x.shape[2]), outputSize(x.shape[3]))
+        let (n, ho, wo) = (shape[0], outputSize(shape[2]), outputSize(shape[3]))
         guard let y = fused.forward(input: x, weights: folded, bias: foldedBias, addend: addend, activation: activation, stride: stride,
                                     padding: padding, dilation: dilation, groups: groups, outputHeight: ho, outputWidth: wo) else { return nil }
         FlopCounter.add(multiplyAdds(batch: n, outputHeight: ho, outputWidth: wo))

@@ -7,7 +7,7 @@ import CohortTensor
 /// MobileNetV2's inverted residual block (Sandler et al. 2018): 1x1 expansion (unless t = 1), 3x3 depthwise
 /// convolution with the stride, linear 1x1 projection; a residual connection when shape is kept. torchvision names:
 /// `conv.0.0.weight`, `conv.0.1.*`, ... .
-public final class InvertedResidual: Module {
+public final class InvertedResidual: Module, FusedInferenceModule {
     let body: Sequential
     let residual: Bool
 
@@ -22,7 +22,7 @@ public final class InvertedResidual: Module {
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        if !training && InferenceFusion.applies { return body.fusedInference(x, adding: residual ? x : nil, relu: false) }
+        if !training && InferenceFusion.applies { return fusedInference(.plain(x)).tensor }
         var y = body.forward(x, training: training)
         if residual { y.add(x) }
         return y
@@ -33,6 +33,8 @@ public final class InvertedResidual: Module {
         if residual { gx.add(gy) }
         return gx
     }
+
+    func fusedInference(_ x: ConvolutionOperand) -> ConvolutionOperand { body.fusedInference(x, adding: residual ? x : nil, relu: false) }
 
     public var state: [(name: String, parameter: Parameter)] { body.state }
 }

@@ -6,7 +6,7 @@ import CohortTensor
 
 /// A residual block: `relu(body(x) + shortcut(x))` with the shortcut the identity or a projection
 /// (He et al. 2016). Names follow torchvision: `conv1`, `bn1`, ..., `downsample.0`, `downsample.1`.
-public final class ResidualBlock: Module {
+public final class ResidualBlock: Module, FusedInferenceModule {
     let body: Sequential
     let downsample: Sequential?
     private let outputReLU = ReLU()
@@ -41,9 +41,7 @@ public final class ResidualBlock: Module {
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        if !training && InferenceFusion.applies {
-            return body.fusedInference(x, adding: downsample?.forward(x, training: false) ?? x, relu: true)
-        }
+        if !training && InferenceFusion.applies { return fusedInference(.plain(x)).tensor }
         var sum = body.forward(x, training: training)
         sum.add(downsample?.forward(x, training: training) ?? x)
         return outputReLU.forward(sum, training: training)
@@ -54,6 +52,10 @@ public final class ResidualBlock: Module {
         var gx = body.backward(g)
         gx.add(downsample?.backward(g) ?? g)
         return gx
+    }
+
+    func fusedInference(_ x: ConvolutionOperand) -> ConvolutionOperand {
+        body.fusedInference(x, adding: downsample?.fusedInference(x) ?? x, relu: true)
     }
 
     public var state: [(name: String, parameter: Parameter)] {

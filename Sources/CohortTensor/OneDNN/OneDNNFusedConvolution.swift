@@ -22,12 +22,13 @@ public final class OneDNNFusedConvolution {
     public init() {}
 
     /// `input` `[N, Cin, H, W]`, `weights` `[Cout, Cin/groups, k, k]`, `bias` `[Cout]`, `addend` nil or
-    /// `[N, Cout, oh, ow]`; returns `activation(conv(input) + bias + addend)`.
-    public func forward(input: Tensor, weights: Tensor, bias: Tensor, addend: Tensor?, activation: Activation, stride: Int, padding: Int,
-                        dilation: Int, groups: Int, outputHeight: Int, outputWidth: Int) -> Tensor? {
+    /// `[N, Cout, oh, ow]`; returns `activation(conv(input) + bias + addend)`, left in the primitive's layout.
+    public func forward(input: ConvolutionOperand, weights: Tensor, bias: Tensor, addend: ConvolutionOperand?, activation: Activation,
+                        stride: Int, padding: Int, dilation: Int, groups: Int, outputHeight: Int, outputWidth: Int) -> KeptTensor? {
         ConvolutionScratch.lock.lock()
         defer { ConvolutionScratch.lock.unlock() }
-        let (n, ic, ih, iw) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let inputShape = input.shape
+        let (n, ic, ih, iw) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
         let (oc, k) = (weights.shape[0], weights.shape[2])
         let outputShape = [n, oc, outputHeight, outputWidth]
         if let addend, addend.shape != outputShape { return nil }
@@ -43,22 +44,31 @@ public final class OneDNNFusedConvolution {
                                            Int32(outputWidth), Int32(stride), Int32(padding), Int32(dilation), Int32(groups), addend == nil ? 0 : 1,
                                            kind, upper, ConvolutionScratch.pool)
         }) else { return nil }
-        // Every value is written by the primitive (or its reorder back): no zeroing pass.
-        var output = Tensor.uninitialized(outputShape)
-        let status = input.data.withUnsafeBufferPointer { x in
+        var result: UnsafeMutablePointer<cdnnl_blocked>?
+        let status = input.withPlainOrKept { x, keptX in
             weights.data.withUnsafeBufferPointer { w in
                 bias.data.withUnsafeBufferPointer { b in
-                    output.data.withUnsafeMutableBufferPointer { y in
-                        guard let addend else { return cdnnl_convolution_fused_execute(handle, x.baseAddress, w.baseAddress, b.baseAddress, nil, y.baseAddress) }
-                        return addend.data.withUnsafeBufferPointer { a in
-                            cdnnl_convolution_fused_execute(handle, x.baseAddress, w.baseAddress, b.baseAddress, a.baseAddress, y.baseAddress)
-                        }
+                    guard let addend else {
+                        return cdnnl_convolution_fused_execute_kept(handle, x, keptX, w.baseAddress, b.baseAddress, nil, nil, &result)
+                    }
+                    return addend.withPlainOrKept { a, keptA in
+                        cdnnl_convolution_fused_execute_kept(handle, x, keptX, w.baseAddress, b.baseAddress, a, keptA, &result)
                     }
                 }
             }
         }
-        guard status == 0 else { return nil }
+        guard status == 0, let result else { return nil }
         Self.executions += 1
-        return output
+        return KeptTensor(shape: outputShape, pointer: result)
+    }
+}
+
+extension ConvolutionOperand {
+    /// Calls `body` with the plain values' address (nil for a kept tensor) and the kept tensor (nil for a plain one).
+    fileprivate func withPlainOrKept<R>(_ body: (UnsafePointer<Float>?, UnsafePointer<cdnnl_blocked>?) -> R) -> R {
+        switch self {
+        case .plain(let t): t.data.withUnsafeBufferPointer { body($0.baseAddress, nil) }
+        case .kept(let k): withExtendedLifetime(k) { body(nil, UnsafePointer(k.pointer)) }
+        }
     }
 }
