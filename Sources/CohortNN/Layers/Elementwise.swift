@@ -19,6 +19,12 @@ public final class ReLU: Module {
     /// Bit k of a byte, for the k-th lane of eight (in the integer type of a comparison's lanes).
     private typealias Lanes = SIMD8<Scalar.SIMDMaskScalar>
     private static let laneBits = Lanes(1, 2, 4, 8, 16, 32, 64, 128)
+    /// For each mask byte, the eight lanes as all-ones or all-zeros bit patterns: the backward pass ANDs the
+    /// gradient with them (a table lookup; building a vector mask from the bits lane by lane was a quarter of a
+    /// MobileNetV2 step).
+    private static let laneMasks: [Lanes] = (0..<256).map { byte in
+        Lanes((0..<8).map { byte & (1 << $0) != 0 ? ~0 : 0 })
+    }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let upper = cap ?? .infinity, recording = GradientRecording.isEnabled, count = x.count
@@ -68,25 +74,23 @@ public final class ReLU: Module {
         let count = gy.count
         let data = passes.withUnsafeBufferPointer { ms in
             gy.data.withUnsafeBufferPointer { gs in
-                [Scalar](unsafeUninitializedCapacity: count) { out, initialized in
-                    if let m = ms.baseAddress, let g = gs.baseAddress, let o = out.baseAddress {
-                        // Vector selects, no branches: random signs mispredict a branch (ReLU6 backward was once a
-                        // quarter of a MobileNetV2 step).
-                        ComputeThreads.forRanges((count + 7) / 8, minimumChunk: 1 << 12) { groups in
-                            let zero = SIMD8<Scalar>(repeating: 0)
-                            for group in groups {
-                                let i = group * 8, bits = Scalar.SIMDMaskScalar(m[group])
-                                if i + 8 <= count {
-                                    let keep = (Lanes(repeating: bits) & Self.laneBits) .!= 0
-                                    let gv = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Scalar>.self)
-                                    UnsafeMutableRawPointer(o + i).storeBytes(of: zero.replacing(with: gv, where: keep), as: SIMD8<Scalar>.self)
-                                } else {
-                                    for j in i..<count { o[j] = bits & (1 << (j - i)) != 0 ? g[j] : 0 }
+                Self.laneMasks.withUnsafeBufferPointer { table in
+                    [Scalar](unsafeUninitializedCapacity: count) { out, initialized in
+                        if let m = ms.baseAddress, let g = gs.baseAddress, let o = out.baseAddress, let t = table.baseAddress {
+                            ComputeThreads.forRanges((count + 7) / 8, minimumChunk: 1 << 12) { groups in
+                                for group in groups {
+                                    let i = group * 8
+                                    if i + 8 <= count {
+                                        let gv = UnsafeRawPointer(g + i).loadUnaligned(as: Lanes.self)
+                                        UnsafeMutableRawPointer(o + i).storeBytes(of: gv & t[Int(m[group])], as: Lanes.self)
+                                    } else {
+                                        for j in i..<count { o[j] = m[group] & (1 << (j - i)) != 0 ? g[j] : 0 }
+                                    }
                                 }
                             }
                         }
+                        initialized = count
                     }
-                    initialized = count
                 }
             }
         }
