@@ -47,6 +47,27 @@ void ccohort_warp_gray_bilinear(const float *src, int64_t w, int64_t h, float *d
 void ccohort_adam_update(float *restrict value, const float *restrict gradient, float *restrict m, float *restrict v, size_t count,
                          float beta1, float beta2, float correction1, float correction2, float eps, float rate);
 
+/** Batch normalisation over one channel plane of `count` values (float32; see batch_norm.c). The sums of
+ *  x - pivot and of (x - pivot)^2, in double. */
+void ccohort_bn_shifted_sums(const float *restrict x, size_t count, double pivot, double *sum, double *squares);
+
+/** out = gamma * ((x - mean) * inv) + beta. `out` must not overlap `x`. */
+void ccohort_bn_normalize(const float *restrict x, size_t count, float mean, float inv, float gamma, float beta, float *restrict out);
+
+/** The sum of g and of g * (x - mean), in double. */
+void ccohort_bn_gradient_sums(const float *restrict g, const float *restrict x, size_t count, double mean, double *sumG, double *sumGD);
+
+/** out = scale * (g - meanG - (x - mean) * inv * meanGX), the input gradient of a training pass. */
+void ccohort_bn_input_gradient(const float *restrict g, const float *restrict x, size_t count, float mean, float inv, float scale,
+                               float meanG, float meanGX, float *restrict out);
+
+/** ReLU over `count` float32 values: out = x clamped to [0, upper] (NaN kept), and when `mask` is not NULL one bit
+ *  per element, element i at bit i % 8 of byte i / 8, set when 0 < x < upper. `x` starts a mask byte. */
+void ccohort_relu_forward(const float *restrict x, size_t count, float upper, float *restrict out, uint8_t *restrict mask);
+
+/** The ReLU input gradient: out = g where the mask bit is set, else 0 (same layout as ccohort_relu_forward). */
+void ccohort_relu_backward(const float *restrict g, const uint8_t *restrict mask, size_t count, float *restrict out);
+
 /** The CRC-32 of ISO 3309 / PNG / zlib (libdeflate's), continuing from `crc` (0 to start). */
 uint32_t ccohort_crc32(uint32_t crc, const void *data, size_t size);
 

@@ -2,6 +2,7 @@
 import CohortTensor64
 #else
 import CohortTensor
+import CCohortKernels
 #endif
 
 /// Batch normalisation over `[N, C, H, W]` per channel (Ioffe & Szegedy 2015), as torch.nn.BatchNorm2d:
@@ -82,7 +83,7 @@ public final class BatchNorm2d: Module {
                                                 let gamma = gammas[c], beta = betas[c]
                                                 for b in 0..<n {
                                                     let base = (b * channels + c) * hw
-                                                    for i in 0..<hw { op[base + i] = gamma * ((xp[base + i] - mean) * inv) + beta }
+                                                    ChannelSums.normalize(xp + base, hw, mean: mean, inv: inv, gamma: gamma, beta: beta, into: op + base)
                                                 }
                                             }
                                         }
@@ -138,7 +139,8 @@ public final class BatchNorm2d: Module {
                                                     let base = (b * channels + c) * hw
                                                     // Training: the batch statistics depend on x too; inference: a fixed affine map.
                                                     if trained {
-                                                        for i in 0..<hw { out[base + i] = scale * (g[base + i] - meanG - (x[base + i] - mean) * inv * meanGX) }
+                                                        ChannelSums.inputGradient(g + base, x + base, hw, mean: mean, inv: inv, scale: scale,
+                                                                                  meanG: meanG, meanGX: meanGX, into: out + base)
                                                     } else {
                                                         for i in 0..<hw { out[base + i] = scale * g[base + i] }
                                                     }
@@ -157,38 +159,61 @@ public final class BatchNorm2d: Module {
     }
 }
 
-/// Per-channel sums of batch normalisation in double precision, over four interleaved partial sums so the additions
-/// do not wait on each other (one running sum made the statistics passes latency-bound). The order is fixed by the
-/// element index alone, so results do not depend on the thread count.
+/// Batch normalisation's passes over one channel plane: in C for float32 (vectorised, see batch_norm.c), the same
+/// operations in Swift for the float64 build. Sums in double over eight lanes combined in a fixed order, so results
+/// do not depend on the thread count.
 enum ChannelSums {
     /// The sums of `x - pivot` and of its squares.
     @inline(__always)
     static func shiftedSums(_ x: UnsafePointer<Scalar>, _ count: Int, by pivot: Double) -> (Double, Double) {
-        var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0), (q0, q1, q2, q3) = (0.0, 0.0, 0.0, 0.0)
-        var i = 0
-        while i + 4 <= count {
-            let d0 = Double(x[i]) - pivot, d1 = Double(x[i + 1]) - pivot, d2 = Double(x[i + 2]) - pivot, d3 = Double(x[i + 3]) - pivot
-            s0 += d0; s1 += d1; s2 += d2; s3 += d3
-            q0 += d0 * d0; q1 += d1 * d1; q2 += d2 * d2; q3 += d3 * d3
-            i += 4
-        }
-        while i < count { let d = Double(x[i]) - pivot; s0 += d; q0 += d * d; i += 1 }
-        return ((s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3))
+        var sum = 0.0, squares = 0.0
+        #if COHORT_DOUBLE
+        var s = [Double](repeating: 0, count: 8), q = s
+        for i in 0..<count { let d = Double(x[i]) - pivot; s[i % 8] += d; q[i % 8] += d * d }
+        (sum, squares) = (combine(s), combine(q))
+        #else
+        ccohort_bn_shifted_sums(x, count, pivot, &sum, &squares)
+        #endif
+        return (sum, squares)
+    }
+
+    /// `out = gamma * ((x - mean) * inv) + beta`.
+    @inline(__always)
+    static func normalize(_ x: UnsafePointer<Scalar>, _ count: Int, mean: Scalar, inv: Scalar, gamma: Scalar, beta: Scalar,
+                          into out: UnsafeMutablePointer<Scalar>) {
+        #if COHORT_DOUBLE
+        for i in 0..<count { out[i] = gamma * ((x[i] - mean) * inv) + beta }
+        #else
+        ccohort_bn_normalize(x, count, mean, inv, gamma, beta, out)
+        #endif
     }
 
     /// The sum of `g` and the dot product of `g` and `x - mean`.
     @inline(__always)
     static func sumAndCenteredDot(_ g: UnsafePointer<Scalar>, _ x: UnsafePointer<Scalar>, _ count: Int, mean: Double) -> (Double, Double) {
-        var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0), (d0, d1, d2, d3) = (0.0, 0.0, 0.0, 0.0)
-        var i = 0
-        while i + 4 <= count {
-            let g0 = Double(g[i]), g1 = Double(g[i + 1]), g2 = Double(g[i + 2]), g3 = Double(g[i + 3])
-            s0 += g0; s1 += g1; s2 += g2; s3 += g3
-            d0 += g0 * (Double(x[i]) - mean); d1 += g1 * (Double(x[i + 1]) - mean)
-            d2 += g2 * (Double(x[i + 2]) - mean); d3 += g3 * (Double(x[i + 3]) - mean)
-            i += 4
-        }
-        while i < count { s0 += Double(g[i]); d0 += Double(g[i]) * (Double(x[i]) - mean); i += 1 }
-        return ((s0 + s1) + (s2 + s3), (d0 + d1) + (d2 + d3))
+        var sumG = 0.0, sumGD = 0.0
+        #if COHORT_DOUBLE
+        var s = [Double](repeating: 0, count: 8), d = s
+        for i in 0..<count { s[i % 8] += Double(g[i]); d[i % 8] += Double(g[i]) * (Double(x[i]) - mean) }
+        (sumG, sumGD) = (combine(s), combine(d))
+        #else
+        ccohort_bn_gradient_sums(g, x, count, mean, &sumG, &sumGD)
+        #endif
+        return (sumG, sumGD)
     }
+
+    /// `out = scale * (g - meanG - (x - mean) * inv * meanGX)`: the input gradient of a training pass.
+    @inline(__always)
+    static func inputGradient(_ g: UnsafePointer<Scalar>, _ x: UnsafePointer<Scalar>, _ count: Int, mean: Scalar, inv: Scalar, scale: Scalar,
+                              meanG: Scalar, meanGX: Scalar, into out: UnsafeMutablePointer<Scalar>) {
+        #if COHORT_DOUBLE
+        for i in 0..<count { out[i] = scale * (g[i] - meanG - (x[i] - mean) * inv * meanGX) }
+        #else
+        ccohort_bn_input_gradient(g, x, count, mean, inv, scale, meanG, meanGX, out)
+        #endif
+    }
+
+    #if COHORT_DOUBLE
+    private static func combine(_ s: [Double]) -> Double { ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])) }
+    #endif
 }

@@ -1,0 +1,1 @@
+../../CohortNN/Layers/ReLU.swift
