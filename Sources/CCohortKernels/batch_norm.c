@@ -42,27 +42,72 @@ CLONED void ccohort_bn_shifted_sums(const float *restrict x, size_t count, doubl
     *squares = COMBINE(q);
 }
 
-CLONED void ccohort_bn_normalize(const float *restrict x, size_t count, float mean, float inv, float gamma, float beta, float *restrict out) {
-    for (size_t i = 0; i < count; ++i) out[i] = gamma * ((x[i] - mean) * inv) + beta;
+CLONED void ccohort_bn_normalize(const float *restrict x, size_t count, float mean, float inv, float gamma, float beta, float upper,
+                                 int clamp, float *restrict out) {
+    if (!clamp) {
+        for (size_t i = 0; i < count; ++i) out[i] = gamma * ((x[i] - mean) * inv) + beta;
+        return;
+    }
+    // The ReLU that follows, done here: selects keep NaN (it goes on to the loss).
+    for (size_t i = 0; i < count; ++i) {
+        const float v = gamma * ((x[i] - mean) * inv) + beta;
+        out[i] = v < 0 ? 0 : (v > upper ? upper : v);
+    }
 }
 
-CLONED void ccohort_bn_gradient_sums(const float *restrict g, const float *restrict x, size_t count, double mean, double *sumG, double *sumGD) {
+/* The ReLU mask bits of elements bit .. bit + 7 (bit i of the mask: element i), bytes past the end read as 0. */
+static inline int maskByte(const uint8_t *mask, size_t maskBytes, size_t bit) {
+    const size_t byte = bit >> 3;
+    const unsigned shift = bit & 7;
+    unsigned v = mask[byte];
+    if (shift && byte + 1 < maskBytes) v |= (unsigned)mask[byte + 1] << 8;
+    return (int)((v >> shift) & 0xFF);
+}
+
+typedef int ints8 __attribute__((vector_size(32)));
+
+/* g where the ReLU passed its gradient, else 0 (whole vector of eight). */
+#define MASKED(g, mask, maskBytes, bit) ({ \
+    const ints8 lanes_ = {1, 2, 4, 8, 16, 32, 64, 128}; \
+    ints8 gi_; memcpy(&gi_, (g), sizeof gi_); \
+    gi_ &= ((lanes_ & maskByte((mask), (maskBytes), (bit))) != 0); \
+    floats8 gf_; memcpy(&gf_, &gi_, sizeof gf_); gf_; })
+#define MASKED1(g, mask, bit) ((((mask)[(bit) >> 3] >> ((bit) & 7)) & 1) ? (g) : 0.0f)
+
+CLONED void ccohort_bn_gradient_sums(const float *restrict g, const float *restrict x, size_t count, double mean, const uint8_t *mask,
+                                     size_t maskBytes, size_t firstBit, double *sumG, double *sumGD) {
     doubles8 s = {0}, d = {0};
     size_t i = 0;
     for (; i + LANES <= count; i += LANES) {
-        const doubles8 gk = WIDEN(g + i);
+        floats8 gv;
+        if (mask) gv = MASKED(g + i, mask, maskBytes, firstBit + i);
+        else memcpy(&gv, g + i, sizeof gv);
+        const doubles8 gk = __builtin_convertvector(gv, doubles8);
         s += gk;
         d += gk * (WIDEN(x + i) - mean);
     }
     for (; i < count; ++i) {
-        s[0] += (double)g[i];
-        d[0] += (double)g[i] * ((double)x[i] - mean);
+        const double gk = mask ? MASKED1(g[i], mask, firstBit + i) : g[i];
+        s[0] += gk;
+        d[0] += gk * ((double)x[i] - mean);
     }
     *sumG = COMBINE(s);
     *sumGD = COMBINE(d);
 }
 
 CLONED void ccohort_bn_input_gradient(const float *restrict g, const float *restrict x, size_t count, float mean, float inv, float scale,
-                                      float meanG, float meanGX, float *restrict out) {
-    for (size_t i = 0; i < count; ++i) out[i] = scale * (g[i] - meanG - (x[i] - mean) * inv * meanGX);
+                                      float meanG, float meanGX, const uint8_t *mask, size_t maskBytes, size_t firstBit, float *restrict out) {
+    size_t i = 0;
+    if (mask) {
+        for (; i + LANES <= count; i += LANES) {
+            const floats8 gv = MASKED(g + i, mask, maskBytes, firstBit + i);
+            floats8 xv;
+            memcpy(&xv, x + i, sizeof xv);
+            const floats8 y = scale * (gv - meanG - (xv - mean) * inv * meanGX);
+            memcpy(out + i, &y, sizeof y);
+        }
+        for (; i < count; ++i) out[i] = scale * (MASKED1(g[i], mask, firstBit + i) - meanG - (x[i] - mean) * inv * meanGX);
+        return;
+    }
+    for (; i < count; ++i) out[i] = scale * (g[i] - meanG - (x[i] - mean) * inv * meanGX);
 }

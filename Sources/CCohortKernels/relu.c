@@ -52,3 +52,19 @@ CLONED void ccohort_relu_backward(const float *restrict g, const uint8_t *restri
     }
     for (size_t j = i; j < count; ++j) out[j] = (mask[j / 8] >> (j % 8)) & 1 ? g[j] : 0;
 }
+
+CLONED void ccohort_relu_mask(const float *restrict y, size_t count, float upper, uint8_t *restrict mask) {
+    const ints8 bits = {1, 2, 4, 8, 16, 32, 64, 128};
+    const floats8 zero = {0}, top = zero + upper;
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        const floats8 v = LOAD(floats8, y + i);
+        const ints8 pass = (v > zero) & (v < top) & bits;
+        mask[i / 8] = (uint8_t)(((pass[0] | pass[1]) | (pass[2] | pass[3])) | ((pass[4] | pass[5]) | (pass[6] | pass[7])));
+    }
+    if (i < count) {
+        uint8_t last = 0;
+        for (size_t j = i; j < count; ++j) if (y[j] > 0 && y[j] < upper) last |= (uint8_t)(1u << (j - i));
+        mask[i / 8] = last;
+    }
+}

@@ -68,12 +68,36 @@ public final class Sequential: Module {
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         if !training && InferenceFusion.applies { return fusedInference(.plain(input), adding: nil, relu: false).tensor }
-        return children.reduce(input) { $1.module.forward($0, training: training) }
+        // A batch norm followed by a ReLU runs both in one pass (and their backward passes likewise).
+        var h = input, i = 0
+        while i < children.count {
+            if let norm = children[i].module as? BatchNorm2d, let relu = pairedReLU(after: i) {
+                h = norm.forward(h, training: training, then: relu)
+                i += 2
+            } else {
+                h = children[i].module.forward(h, training: training)
+                i += 1
+            }
+        }
+        return h
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        children.reversed().reduce(outputGradient) { $1.module.backward($0) }
+        var g = outputGradient, i = children.count - 1
+        while i >= 0 {
+            if i > 0, let norm = children[i - 1].module as? BatchNorm2d, let relu = pairedReLU(after: i - 1) {
+                g = norm.backward(g, through: relu)
+                i -= 2
+            } else {
+                g = children[i].module.backward(g)
+                i -= 1
+            }
+        }
+        return g
     }
+
+    /// The ReLU right after child `i`, if any.
+    private func pairedReLU(after i: Int) -> ReLU? { i + 1 < children.count ? children[i + 1].module as? ReLU : nil }
 
     public var state: [(name: String, parameter: Parameter)] {
         children.flatMap { child in child.module.state.map { (name: child.name + "." + $0.name, parameter: $0.parameter) } }

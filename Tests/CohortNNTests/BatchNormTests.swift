@@ -64,4 +64,40 @@ final class BatchNormTests: XCTestCase {
             }
         }
     }
+
+    /// A sequence pairs a batch norm with the ReLU after it (one pass each way, the ReLU's mask applied inside the
+    /// norm's backward pass): outputs, input gradients and parameter gradients equal those of the two modules run
+    /// one after the other, for ReLU and ReLU6, in training and in a recorded inference pass, on planes whose size
+    /// is not a multiple of 8 (so a plane starts inside a mask byte).
+    func testANormAndTheReLUAfterItAsOnePairEqualTheTwoModules() {
+        var generator = SeededGenerator(seed: 30)
+        for (cap, training) in [(nil, true), (Scalar(0.8), true), (nil, false)] {
+            let shape = [3, 5, 7, 9]
+            let count = shape.reduce(1, *)
+            let x = Tensor(shape: shape, data: (0..<count).map { _ in Float(generator.nextUnit() * 3 - 1) })
+            let gy = Tensor(shape: shape, data: (0..<count).map { _ in Float(generator.nextUnit() - 0.5) })
+            func make() -> (BatchNorm2d, ReLU) {
+                let norm = BatchNorm2d(5)
+                for c in 0..<5 {
+                    norm.weight.value.data[c] = 0.5 + Float(c) * 0.2
+                    norm.bias.value.data[c] = Float(c) * 0.1 - 0.2
+                    norm.runningMean.value.data[c] = 0.3
+                    norm.runningVariance.value.data[c] = 0.7
+                }
+                return (norm, ReLU(cap: cap))
+            }
+            let (norm1, relu1) = make(), (norm2, relu2) = make()
+            let separate = relu1.forward(norm1.forward(x, training: training), training: training)
+            let separateGradient = norm1.backward(relu1.backward(gy))
+            let pair = Sequential([norm2, relu2])
+            let paired = pair.forward(x, training: training)
+            let pairedGradient = pair.backward(gy)
+            XCTAssertEqual(paired.data, separate.data, "outputs, cap \(String(describing: cap)), training \(training)")
+            XCTAssertTrue(separate.data.contains(0) && separateGradient.data.contains { $0 != 0 }, "the ReLU clips some values, not all")
+            for (a, b) in zip(pairedGradient.data, separateGradient.data) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+            for (a, b) in zip(norm2.weight.gradient.data + norm2.bias.gradient.data, norm1.weight.gradient.data + norm1.bias.gradient.data) {
+                XCTAssertEqual(a, b, accuracy: 1e-5)
+            }
+        }
+    }
 }

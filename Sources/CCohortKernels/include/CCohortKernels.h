@@ -51,19 +51,27 @@ void ccohort_adam_update(float *restrict value, const float *restrict gradient, 
  *  x - pivot and of (x - pivot)^2, in double. */
 void ccohort_bn_shifted_sums(const float *restrict x, size_t count, double pivot, double *sum, double *squares);
 
-/** out = gamma * ((x - mean) * inv) + beta. `out` must not overlap `x`. */
-void ccohort_bn_normalize(const float *restrict x, size_t count, float mean, float inv, float gamma, float beta, float *restrict out);
+/** out = gamma * ((x - mean) * inv) + beta, clamped to [0, upper] when `clamp` (a ReLU after the norm; NaN kept).
+ *  `out` must not overlap `x`. */
+void ccohort_bn_normalize(const float *restrict x, size_t count, float mean, float inv, float gamma, float beta, float upper, int clamp,
+                          float *restrict out);
 
-/** The sum of g and of g * (x - mean), in double. */
-void ccohort_bn_gradient_sums(const float *restrict g, const float *restrict x, size_t count, double mean, double *sumG, double *sumGD);
+/** The sum of g and of g * (x - mean), in double. With `mask` (a ReLU's, see ccohort_relu_forward; `maskBytes`
+ *  long), g counts only where bit `firstBit + i` is set, for element i. */
+void ccohort_bn_gradient_sums(const float *restrict g, const float *restrict x, size_t count, double mean, const uint8_t *mask,
+                              size_t maskBytes, size_t firstBit, double *sumG, double *sumGD);
 
-/** out = scale * (g - meanG - (x - mean) * inv * meanGX), the input gradient of a training pass. */
+/** out = scale * (g - meanG - (x - mean) * inv * meanGX), the input gradient of a training pass; g masked as in
+ *  ccohort_bn_gradient_sums. */
 void ccohort_bn_input_gradient(const float *restrict g, const float *restrict x, size_t count, float mean, float inv, float scale,
-                               float meanG, float meanGX, float *restrict out);
+                               float meanG, float meanGX, const uint8_t *mask, size_t maskBytes, size_t firstBit, float *restrict out);
 
 /** ReLU over `count` float32 values: out = x clamped to [0, upper] (NaN kept), and when `mask` is not NULL one bit
  *  per element, element i at bit i % 8 of byte i / 8, set when 0 < x < upper. `x` starts a mask byte. */
 void ccohort_relu_forward(const float *restrict x, size_t count, float upper, float *restrict out, uint8_t *restrict mask);
+
+/** The mask bits of ccohort_relu_forward from its output `y` (0 < y < upper exactly where 0 < x < upper). */
+void ccohort_relu_mask(const float *restrict y, size_t count, float upper, uint8_t *restrict mask);
 
 /** The ReLU input gradient: out = g where the mask bit is set, else 0 (same layout as ccohort_relu_forward). */
 void ccohort_relu_backward(const float *restrict g, const uint8_t *restrict mask, size_t count, float *restrict out);

@@ -33,7 +33,11 @@ public final class BatchNorm2d: Module {
          ("num_batches_tracked", batchCount)]
     }
 
-    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+    public func forward(_ x: Tensor, training: Bool) -> Tensor { forward(x, training: training, then: nil) }
+
+    /// The forward pass, and with `relu` that ReLU's too, in the same pass over memory: the output is clamped
+    /// here and the ReLU records its mask from it, as if it had run on this output (``Sequential`` pairs them).
+    func forward(_ x: Tensor, training: Bool, then relu: ReLU?) -> Tensor {
         precondition(x.shape.count == 4 && x.shape[1] == channels, "BatchNorm2d: input \(x.shape), expected [N, \(channels), H, W]")
         let (n, hw, channels, eps, momentum) = (x.shape[0], x.shape[2] * x.shape[3], self.channels, self.eps, self.momentum)
         let m = Scalar(n * hw)
@@ -41,6 +45,7 @@ public final class BatchNorm2d: Module {
         input = training || GradientRecording.isEnabled ? x : Tensor(shape: [0])
         // Every element is written below (each channel's thread covers all its images and pixels): no zeroing pass.
         var out = Self.uninitialized(x.count)
+        let upper: Scalar? = relu.map { $0.cap ?? .infinity }
         means = [Scalar](repeating: 0, count: channels)
         inverseStd = [Scalar](repeating: 0, count: channels)
         trainedForward = training
@@ -83,7 +88,8 @@ public final class BatchNorm2d: Module {
                                                 let gamma = gammas[c], beta = betas[c]
                                                 for b in 0..<n {
                                                     let base = (b * channels + c) * hw
-                                                    ChannelSums.normalize(xp + base, hw, mean: mean, inv: inv, gamma: gamma, beta: beta, into: op + base)
+                                                    ChannelSums.normalize(xp + base, hw, mean: mean, inv: inv, gamma: gamma, beta: beta, clampedTo: upper,
+                                                                          into: op + base)
                                                 }
                                             }
                                         }
@@ -96,7 +102,9 @@ public final class BatchNorm2d: Module {
             }
         }
         if training { batchCount.value.data[0] += 1 }
-        return Tensor(shape: x.shape, data: out)
+        let y = Tensor(shape: x.shape, data: out)
+        relu?.recordPasses(ofOutput: y)
+        return y
     }
 
     /// A buffer of `count` values that the caller fills completely before reading any.
@@ -104,12 +112,20 @@ public final class BatchNorm2d: Module {
         [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
-    public func backward(_ gy: Tensor) -> Tensor {
+    public func backward(_ gy: Tensor) -> Tensor { backward(gy, through: nil) }
+
+    /// The backward pass; with `relu` (the ReLU paired in the forward pass), `gy` is the gradient of that ReLU's
+    /// output, masked here on the way instead of in a pass of its own.
+    func backward(_ gy: Tensor, through relu: ReLU?) -> Tensor {
+        precondition(relu.map { $0.passes.count == (gy.count + 7) / 8 } ?? true, "BatchNorm2d.backward: the paired ReLU recorded no mask")
         precondition(input.count == gy.count && gy.shape.count == 4 && gy.shape[1] == channels,
                      "BatchNorm2d.backward: gradient \(gy.shape) without a recorded forward pass of that shape (\(input.shape))")
         let (n, hw, channels, trained) = (gy.shape[0], gy.shape[2] * gy.shape[3], self.channels, trainedForward)
         let m = Scalar(n * hw)
         var gx = Self.uninitialized(gy.count)  // every element is written below
+        let noMask: [UInt8] = []
+        (relu?.passes ?? noMask).withUnsafeBufferPointer { maskBytes in
+        let mask = relu == nil ? nil : maskBytes.baseAddress.map { ChannelSums.Mask(bytes: $0, count: maskBytes.count) }
         gy.data.withUnsafeBufferPointer { gs in
             input.data.withUnsafeBufferPointer { xs in
                 gx.withUnsafeMutableBufferPointer { gxs in
@@ -126,7 +142,8 @@ public final class BatchNorm2d: Module {
                                                 var sumG64 = 0.0, sumGD64 = 0.0
                                                 for b in 0..<n {
                                                     let base = (b * channels + c) * hw
-                                                    let (sg, sgd) = ChannelSums.sumAndCenteredDot(g + base, x + base, hw, mean: Double(mean))
+                                                    let (sg, sgd) = ChannelSums.sumAndCenteredDot(g + base, x + base, hw, mean: Double(mean),
+                                                                                                  mask: mask, from: base)
                                                     sumG64 += sg
                                                     sumGD64 += sgd
                                                 }
@@ -140,9 +157,9 @@ public final class BatchNorm2d: Module {
                                                     // Training: the batch statistics depend on x too; inference: a fixed affine map.
                                                     if trained {
                                                         ChannelSums.inputGradient(g + base, x + base, hw, mean: mean, inv: inv, scale: scale,
-                                                                                  meanG: meanG, meanGX: meanGX, into: out + base)
+                                                                                  meanG: meanG, meanGX: meanGX, mask: mask, from: base, into: out + base)
                                                     } else {
-                                                        for i in 0..<hw { out[base + i] = scale * g[base + i] }
+                                                        for i in 0..<hw { out[base + i] = scale * (mask?.passes(base + i) ?? true ? g[base + i] : 0) }
                                                     }
                                                 }
                                             }
@@ -155,6 +172,7 @@ public final class BatchNorm2d: Module {
                 }
             }
         }
+        }
         return Tensor(shape: gy.shape, data: gx)
     }
 }
@@ -163,6 +181,13 @@ public final class BatchNorm2d: Module {
 /// operations in Swift for the float64 build. Sums in double over eight lanes combined in a fixed order, so results
 /// do not depend on the thread count.
 enum ChannelSums {
+    /// A ReLU's mask (see ``ReLU``): element i of the whole tensor passes its gradient when bit i % 8 of byte i / 8 is set.
+    struct Mask {
+        let bytes: UnsafePointer<UInt8>
+        let count: Int
+        @inline(__always) func passes(_ i: Int) -> Bool { (bytes[i / 8] >> (i % 8)) & 1 != 0 }
+    }
+
     /// The sums of `x - pivot` and of its squares.
     @inline(__always)
     static func shiftedSums(_ x: UnsafePointer<Scalar>, _ count: Int, by pivot: Double) -> (Double, Double) {
@@ -177,39 +202,52 @@ enum ChannelSums {
         return (sum, squares)
     }
 
-    /// `out = gamma * ((x - mean) * inv) + beta`.
+    /// `out = gamma * ((x - mean) * inv) + beta`, clamped to `[0, upper]` when `upper` is given (NaN kept).
     @inline(__always)
-    static func normalize(_ x: UnsafePointer<Scalar>, _ count: Int, mean: Scalar, inv: Scalar, gamma: Scalar, beta: Scalar,
+    static func normalize(_ x: UnsafePointer<Scalar>, _ count: Int, mean: Scalar, inv: Scalar, gamma: Scalar, beta: Scalar, clampedTo upper: Scalar?,
                           into out: UnsafeMutablePointer<Scalar>) {
         #if COHORT_DOUBLE
-        for i in 0..<count { out[i] = gamma * ((x[i] - mean) * inv) + beta }
+        for i in 0..<count {
+            let v = gamma * ((x[i] - mean) * inv) + beta
+            out[i] = upper.map { v < 0 ? 0 : (v > $0 ? $0 : v) } ?? v
+        }
         #else
-        ccohort_bn_normalize(x, count, mean, inv, gamma, beta, out)
+        ccohort_bn_normalize(x, count, mean, inv, gamma, beta, upper ?? 0, upper == nil ? 0 : 1, out)
         #endif
     }
 
-    /// The sum of `g` and the dot product of `g` and `x - mean`.
+    /// The sum of `g` and the dot product of `g` and `x - mean`; with `mask`, `g` counts only where it passes
+    /// (element i of this plane is element `first + i` of the mask).
     @inline(__always)
-    static func sumAndCenteredDot(_ g: UnsafePointer<Scalar>, _ x: UnsafePointer<Scalar>, _ count: Int, mean: Double) -> (Double, Double) {
+    static func sumAndCenteredDot(_ g: UnsafePointer<Scalar>, _ x: UnsafePointer<Scalar>, _ count: Int, mean: Double, mask: Mask?,
+                                  from first: Int) -> (Double, Double) {
         var sumG = 0.0, sumGD = 0.0
         #if COHORT_DOUBLE
         var s = [Double](repeating: 0, count: 8), d = s
-        for i in 0..<count { s[i % 8] += Double(g[i]); d[i % 8] += Double(g[i]) * (Double(x[i]) - mean) }
+        for i in 0..<count {
+            let gi = mask?.passes(first + i) ?? true ? Double(g[i]) : 0
+            s[i % 8] += gi
+            d[i % 8] += gi * (Double(x[i]) - mean)
+        }
         (sumG, sumGD) = (combine(s), combine(d))
         #else
-        ccohort_bn_gradient_sums(g, x, count, mean, &sumG, &sumGD)
+        ccohort_bn_gradient_sums(g, x, count, mean, mask?.bytes, mask?.count ?? 0, first, &sumG, &sumGD)
         #endif
         return (sumG, sumGD)
     }
 
-    /// `out = scale * (g - meanG - (x - mean) * inv * meanGX)`: the input gradient of a training pass.
+    /// `out = scale * (g - meanG - (x - mean) * inv * meanGX)`: the input gradient of a training pass (`g` masked
+    /// as in ``sumAndCenteredDot(_:_:_:mean:mask:from:)``).
     @inline(__always)
     static func inputGradient(_ g: UnsafePointer<Scalar>, _ x: UnsafePointer<Scalar>, _ count: Int, mean: Scalar, inv: Scalar, scale: Scalar,
-                              meanG: Scalar, meanGX: Scalar, into out: UnsafeMutablePointer<Scalar>) {
+                              meanG: Scalar, meanGX: Scalar, mask: Mask?, from first: Int, into out: UnsafeMutablePointer<Scalar>) {
         #if COHORT_DOUBLE
-        for i in 0..<count { out[i] = scale * (g[i] - meanG - (x[i] - mean) * inv * meanGX) }
+        for i in 0..<count {
+            let gi = mask?.passes(first + i) ?? true ? g[i] : 0
+            out[i] = scale * (gi - meanG - (x[i] - mean) * inv * meanGX)
+        }
         #else
-        ccohort_bn_input_gradient(g, x, count, mean, inv, scale, meanG, meanGX, out)
+        ccohort_bn_input_gradient(g, x, count, mean, inv, scale, meanG, meanGX, mask?.bytes, mask?.count ?? 0, first, out)
         #endif
     }
 

@@ -42,6 +42,25 @@ public final class ReLU: Module {
         return Tensor(shape: x.shape, data: data)
     }
 
+    /// Records the mask of a forward pass whose output `y` was computed elsewhere (a batch norm that clamped its
+    /// own output), as ``forward(_:training:)`` would have: 0 < y < cap exactly where 0 < x < cap.
+    func recordPasses(ofOutput y: Tensor) {
+        let upper = cap ?? .infinity, count = y.count
+        shape = y.shape
+        guard GradientRecording.isEnabled else { passes = []; return }
+        var mask = [UInt8](repeating: 0, count: (count + 7) / 8)
+        y.data.withUnsafeBufferPointer { ys in
+            mask.withUnsafeMutableBufferPointer { ms in
+                guard let s = ys.baseAddress, let m = ms.baseAddress else { return }
+                ComputeThreads.forRanges((count + 7) / 8, minimumChunk: 1 << 12) { groups in
+                    let start = groups.lowerBound * 8, length = min(count, groups.upperBound * 8) - start
+                    ReLUKernels.mask(s + start, length, upper: upper, into: m + groups.lowerBound)
+                }
+            }
+        }
+        passes = mask
+    }
+
     public func backward(_ gy: Tensor) -> Tensor {
         precondition(gy.shape == shape && passes.count == (gy.count + 7) / 8,
                      "ReLU.backward: gradient \(gy.shape) without a recorded forward pass of that shape (\(shape))")
@@ -92,6 +111,18 @@ enum ReLUKernels {
         }
         #else
         ccohort_relu_forward(x, count, upper, out, mask)
+        #endif
+    }
+
+    static func mask(_ y: UnsafePointer<Scalar>, _ count: Int, upper: Scalar, into mask: UnsafeMutablePointer<UInt8>) {
+        #if COHORT_DOUBLE
+        for group in 0..<((count + 7) / 8) {
+            var bits: UInt8 = 0
+            for j in (group * 8)..<min(count, group * 8 + 8) where y[j] > 0 && y[j] < upper { bits |= UInt8(1 << (j - group * 8)) }
+            mask[group] = bits
+        }
+        #else
+        ccohort_relu_mask(y, count, upper, mask)
         #endif
     }
 
