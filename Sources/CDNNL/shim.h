@@ -281,6 +281,19 @@ static inline int cdnnl_convolution_backward_data(cdnnl_convolution *c, const fl
                                  diffSrc, 0, NULL);
 }
 
+/** In place of cdnnl_convolution_backward_data when the input gradient is not wanted (a network's first layer):
+ *  only puts the output gradient where cdnnl_convolution_backward_weights reads it, in the primitive's layout. */
+static inline int cdnnl_convolution_skip_backward_data(cdnnl_convolution *c, const float *diffDst) {
+    if (!c->slots[7].borrowed) return 0;
+    dnnl_memory_t user = NULL, chosen = NULL;
+    dnnl_status_t s = cdnnl_slot_bind(&c->slots[3], c->pool);
+    if (s == dnnl_success) s = cdnnl_slot_input(&c->slots[3], diffDst, c->engine, c->stream, &user, &chosen);
+    if (s == dnnl_success) s = dnnl_stream_wait(c->stream);
+    if (user) dnnl_memory_destroy(user);
+    if (chosen) dnnl_memory_destroy(chosen);
+    return (int)s;
+}
+
 /** Gradients with respect to the weights and bias (overwrites `diffWeights` and `diffBias`); after the forward pass on
  *  the same input and cdnnl_convolution_backward_data with the same output gradient (their reordered copies are reused). */
 static inline int cdnnl_convolution_backward_weights(cdnnl_convolution *c, const float *src, const float *diffDst, float *diffWeights, float *diffBias) {

@@ -57,6 +57,22 @@ extension Module {
 
     /// Sets every gradient to zero.
     public func zeroGradients() { for p in parameters { p.zeroGradient() } }
+
+    /// Tells the first layer that the gradient with respect to the network's input will not be read (training
+    /// discards it, as PyTorch does for inputs that do not require gradients), so a first convolution skips
+    /// computing it and ``backward(_:)`` returns zeros for it. Looks through sequences and the zoo's
+    /// segmentation models; returns whether a convolution was found first.
+    @discardableResult
+    public func skipsInputGradient() -> Bool {
+        var module: Module = self
+        while true {
+            if let conv = module as? Conv2d { conv.computesInputGradient = false; return true }
+            if let sequential = module as? Sequential, let first = sequential.children.first { module = first.module; continue }
+            if let unet = module as? UNet, let first = unet.down.first { module = first; continue }
+            if let deeplab = module as? DeepLabV3 { module = deeplab.backbone; continue }
+            return false
+        }
+    }
 }
 
 /// Modules in order, named `0`, `1`, ... (or given names), like `torch.nn.Sequential` / named submodules.

@@ -58,6 +58,7 @@ public final class Trainer {
         let model = try ModelZoo.make(c.model, channels: p.outputChannels, height: p.height, width: p.width,
                                       classes: segmentation ? 2 : classes.count)
         WeightInitialization.kaimingUniform(model, seed: c.seed)
+        model.skipsInputGradient()  // the gradient with respect to the images is never read
         // The file is read once: its SHA-256 goes into the run's configuration, its tensors into the model.
         var initialLoad: [String]?
         if let path = c.initialWeights {

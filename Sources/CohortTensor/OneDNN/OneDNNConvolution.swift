@@ -87,17 +87,19 @@ public final class OneDNNConvolution {
     /// After ``forward(input:weights:bias:stride:padding:dilation:groups:outputHeight:outputWidth:)`` on the same
     /// shape: the input gradient, and the weight and bias gradients (to be added to accumulators). Nil on failure.
     /// `input` may be empty when ``keepsInput`` was true after the forward pass; `inputShape` is its shape.
-    public func backward(input: Tensor, inputShape: [Int], weights: Tensor, outputGradient: Tensor, hasBias: Bool)
+    /// Without `inputGradient` the input gradient is not computed and comes back as zeros.
+    public func backward(input: Tensor, inputShape: [Int], weights: Tensor, outputGradient: Tensor, hasBias: Bool, inputGradient: Bool = true)
         -> (input: Tensor, weights: Tensor, bias: Tensor?)? {
         ConvolutionScratch.lock.lock()
         defer { ConvolutionScratch.lock.unlock() }
         let key = cached.key
         guard let handle = cached.pointer, key.count == 13, Array(key[0..<4]) == inputShape, input.count == 0 ? keepsInput : input.shape == inputShape, key[4] == weights.shape[0],
               key[6] == outputGradient.shape[2], key[7] == outputGradient.shape[3] else { return nil }
-        var gx = Tensor.uninitialized(inputShape), gw = Tensor.uninitialized(weights.shape)
+        var gx = inputGradient ? Tensor.uninitialized(inputShape) : Tensor(shape: inputShape), gw = Tensor.uninitialized(weights.shape)
         var gb = Tensor.uninitialized([weights.shape[0]])
         let dataStatus = outputGradient.data.withUnsafeBufferPointer { gy in
-            weights.data.withUnsafeBufferPointer { w in
+            guard inputGradient else { return cdnnl_convolution_skip_backward_data(handle, gy.baseAddress) }
+            return weights.data.withUnsafeBufferPointer { w in
                 gx.data.withUnsafeMutableBufferPointer { cdnnl_convolution_backward_data(handle, gy.baseAddress, w.baseAddress, $0.baseAddress) }
             }
         }

@@ -36,6 +36,7 @@ struct BenchTrain: ParsableCommand {
         let inputChannels = channels ?? (model == "mammo-cnn" || model.hasPrefix("unet") ? 1 : 3)
         let net = try ModelZoo.make(model, channels: inputChannels, height: size, width: size, classes: classes)
         WeightInitialization.kaimingUniform(net, seed: 1)
+        net.skipsInputGradient()  // as PyTorch, whose input does not require gradients
         var random = SeededGenerator(seed: 2)
         let input = Tensor(shape: [batchSize, inputChannels, size, size], data: (0..<(batchSize * inputChannels * size * size)).map { _ in Scalar(random.normal()) })
         let labels = (0..<batchSize).map { $0 % classes }
