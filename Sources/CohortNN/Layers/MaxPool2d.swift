@@ -9,9 +9,13 @@ import CohortTensor
 public final class MaxPool2d: Module {
     public let kernel, stride, padding: Int
     private var inputShape: [Int] = []
-    private var argmax: [Int32] = []
+    /// For the backward pass, where in its window each output's maximum was: `ky * kernel + kx`, one byte per
+    /// output (a quarter of the memory of absolute indices; mammo-cnn keeps 150 MB of them at batch 32).
+    private var argmax: [UInt8] = []
 
     public init(_ kernel: Int, stride: Int? = nil, padding: Int = 0) {
+        precondition(padding <= kernel / 2, "MaxPool2d: padding \(padding) is more than half the \(kernel)x\(kernel) window (as in PyTorch)")
+        precondition(kernel * kernel <= 256, "MaxPool2d: a \(kernel)x\(kernel) window has more positions than one byte records")
         self.kernel = kernel
         self.stride = stride ?? kernel
         self.padding = padding
@@ -23,8 +27,9 @@ public final class MaxPool2d: Module {
         inputShape = x.shape
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let ho = (h + 2 * padding - kernel) / stride + 1, wo = (w + 2 * padding - kernel) / stride + 1
-        var out = Tensor(shape: [n, c, ho, wo])
-        argmax = [Int32](repeating: 0, count: out.count)
+        var out = Tensor.uninitialized([n, c, ho, wo])  // every output is written below
+        argmax = []
+        argmax = [UInt8](repeating: 0, count: out.count)
         let (kernel, stride, padding) = (self.kernel, self.stride, self.padding)
         x.data.withUnsafeBufferPointer { xs in
             out.data.withUnsafeMutableBufferPointer { os in
@@ -40,12 +45,12 @@ public final class MaxPool2d: Module {
                                     let row0 = base + 2 * oy * w, row1 = row0 + w
                                     let o0 = (plane * ho + oy) * wo
                                     for ox in 0..<wo {
-                                        var bestIndex = row0 + 2 * ox, best = xp[bestIndex]
-                                        if xp[row0 + 2 * ox + 1] > best { bestIndex = row0 + 2 * ox + 1; best = xp[bestIndex] }
-                                        if xp[row1 + 2 * ox] > best { bestIndex = row1 + 2 * ox; best = xp[bestIndex] }
-                                        if xp[row1 + 2 * ox + 1] > best { bestIndex = row1 + 2 * ox + 1; best = xp[bestIndex] }
+                                        var position: UInt8 = 0, best = xp[row0 + 2 * ox]
+                                        if xp[row0 + 2 * ox + 1] > best { position = 1; best = xp[row0 + 2 * ox + 1] }
+                                        if xp[row1 + 2 * ox] > best { position = 2; best = xp[row1 + 2 * ox] }
+                                        if xp[row1 + 2 * ox + 1] > best { position = 3; best = xp[row1 + 2 * ox + 1] }
                                         op[o0 + ox] = best
-                                        ap[o0 + ox] = Int32(bestIndex)
+                                        ap[o0 + ox] = position
                                     }
                                 }
                             }
@@ -65,22 +70,22 @@ public final class MaxPool2d: Module {
                                 while ox < wo {
                                     if insideRows && ox >= oxLo && ox <= oxHi {
                                         let start = base + (oy * stride - padding) * w + ox * stride - padding
-                                        var bestIndex = start, best = xp[start]
+                                        var position = 0, best = xp[start]
                                         for ky in 0..<kernel {
                                             let row = start + ky * w
                                             for kx in 0..<kernel {
                                                 let v = xp[row + kx]
                                                 let better = v > best
                                                 best = better ? v : best
-                                                bestIndex = better ? row + kx : bestIndex
+                                                position = better ? ky * kernel + kx : position
                                             }
                                         }
                                         op[o0 + ox] = best
-                                        ap[o0 + ox] = Int32(bestIndex)
+                                        ap[o0 + ox] = UInt8(truncatingIfNeeded: position)
                                         ox += 1
                                         continue
                                     }
-                                    var bestIndex = -1, best = -Scalar.infinity
+                                    var position = -1, best = -Scalar.infinity
                                     for ky in 0..<kernel {
                                         let iy = oy * stride - padding + ky
                                         if iy < 0 || iy >= h { continue }
@@ -88,11 +93,11 @@ public final class MaxPool2d: Module {
                                             let ix = ox * stride - padding + kx
                                             if ix < 0 || ix >= w { continue }
                                             let i = base + iy * w + ix
-                                            if bestIndex < 0 || xp[i] > best { best = xp[i]; bestIndex = i }
+                                            if position < 0 || xp[i] > best { best = xp[i]; position = ky * kernel + kx }
                                         }
                                     }
                                     op[o0 + ox] = best
-                                    ap[o0 + ox] = Int32(bestIndex)
+                                    ap[o0 + ox] = UInt8(truncatingIfNeeded: max(position, 0))
                                     ox += 1
                                 }
                             }
@@ -106,19 +111,39 @@ public final class MaxPool2d: Module {
     }
 
     public func backward(_ gy: Tensor) -> Tensor {
+        precondition(inputShape.count == 4 && argmax.count == gy.count, "MaxPool2d.backward: gradient \(gy.shape) without a recorded forward pass")
         var gx = Tensor(shape: inputShape)
-        let perPlane = gy.shape.count == 4 ? gy.shape[2] * gy.shape[3] : gy.count
+        let (h, w, ho, wo) = (inputShape[2], inputShape[3], gy.shape[2], gy.shape[3])
+        let (kernel, stride, padding) = (self.kernel, self.stride, self.padding)
         gy.data.withUnsafeBufferPointer { gs in
             argmax.withUnsafeBufferPointer { args in
                 gx.data.withUnsafeMutableBufferPointer { gxs in
-                    guard let g = gs.baseAddress, let a = args.baseAddress, let out = gxs.baseAddress, perPlane > 0 else { return }
-                    // Whole planes per worker: every argmax of a plane points into that plane.
-                    ComputeThreads.forRanges(gs.count / perPlane, minimumChunk: max(1, (1 << 15) / perPlane)) { planes in
-                        for o in (planes.lowerBound * perPlane)..<(planes.upperBound * perPlane) { out[Int(a[o])] += g[o] }
+                    guard let g = gs.baseAddress, let a = args.baseAddress, let out = gxs.baseAddress, ho * wo > 0 else { return }
+                    // Whole planes per worker: every maximum of a plane lies in that plane.
+                    ComputeThreads.forRanges(gs.count / (ho * wo), minimumChunk: max(1, (1 << 15) / (ho * wo))) { planes in
+                        for plane in planes {
+                            let base = plane * h * w
+                            for oy in 0..<ho {
+                                let o0 = (plane * ho + oy) * wo
+                                for ox in 0..<wo {
+                                    let position = Int(a[o0 + ox])
+                                    let iy = oy * stride - padding + position / kernel, ix = ox * stride - padding + position % kernel
+                                    out[base + iy * w + ix] += g[o0 + ox]
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
         return gx
+    }
+}
+
+extension Tensor {
+    /// A tensor whose values are unspecified, for outputs that are written in full.
+    fileprivate static func uninitialized(_ shape: [Int]) -> Tensor {
+        let count = shape.reduce(1, *)
+        return Tensor(shape: shape, data: [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count })
     }
 }
