@@ -21,6 +21,13 @@ public struct Tensor: Sendable, Equatable {
         self.init(shape: shape, data: [Scalar](repeating: value, count: shape.reduce(1, *)))
     }
 
+    /// A tensor whose values are unspecified, for outputs that a kernel writes in full before anything reads them
+    /// (no zeroing pass).
+    public static func uninitialized(_ shape: [Int]) -> Tensor {
+        let count = shape.reduce(1, *)
+        return Tensor(shape: shape, data: [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count })
+    }
+
     /// Number of values.
     public var count: Int { data.count }
 

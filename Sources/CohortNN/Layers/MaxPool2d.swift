@@ -139,11 +139,3 @@ public final class MaxPool2d: Module {
         return gx
     }
 }
-
-extension Tensor {
-    /// A tensor whose values are unspecified, for outputs that are written in full.
-    fileprivate static func uninitialized(_ shape: [Int]) -> Tensor {
-        let count = shape.reduce(1, *)
-        return Tensor(shape: shape, data: [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count })
-    }
-}

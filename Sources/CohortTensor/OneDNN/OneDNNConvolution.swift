@@ -117,11 +117,3 @@ public final class OneDNNConvolution {
         return (gx, gw, hasBias ? gb : nil)
     }
 }
-
-extension Tensor {
-    /// A tensor whose values are unspecified, for outputs a primitive writes in full.
-    static func uninitialized(_ shape: [Int]) -> Tensor {
-        let count = shape.reduce(1, *)
-        return Tensor(shape: shape, data: [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count })
-    }
-}
