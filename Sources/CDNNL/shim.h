@@ -54,15 +54,22 @@ static inline dnnl_status_t cdnnl_reorder_create(dnnl_primitive_t *out, const dn
     return s;
 }
 
-/** Fills a slot from the primitive's choice for `what` (a dnnl_query_*_md). */
-static inline dnnl_status_t cdnnl_slot_init(cdnnl_slot *slot, const dnnl_memory_desc_t *user, const_dnnl_primitive_desc_t pd,
-                                            dnnl_query_t what, dnnl_engine_t engine, const cdnnl_slot *earlier) {
+/** Records the caller's layout and the primitive's choice for `what` (a dnnl_query_*_md), without buffers or reorders. */
+static inline dnnl_status_t cdnnl_slot_describe(cdnnl_slot *slot, const dnnl_memory_desc_t *user, const_dnnl_primitive_desc_t pd, dnnl_query_t what) {
     const dnnl_memory_desc_t *chosen = dnnl_primitive_desc_query_md(pd, what, 0);
     if (!chosen) return dnnl_runtime_error;
     slot->user = *user;
     slot->chosen = *chosen;
     slot->same = dnnl_memory_desc_equal(user, chosen);
-    if (slot->same) return dnnl_success;
+    return dnnl_success;
+}
+
+/** Fills a slot from the primitive's choice for `what` (a dnnl_query_*_md). */
+static inline dnnl_status_t cdnnl_slot_init(cdnnl_slot *slot, const dnnl_memory_desc_t *user, const_dnnl_primitive_desc_t pd,
+                                            dnnl_query_t what, dnnl_engine_t engine, const cdnnl_slot *earlier) {
+    dnnl_status_t status = cdnnl_slot_describe(slot, user, pd, what);
+    if (status != dnnl_success || slot->same) return status;
+    const dnnl_memory_desc_t *chosen = &slot->chosen;
     if (earlier && !earlier->same && dnnl_memory_desc_equal(&earlier->chosen, chosen)) {
         slot->borrowed = 1;
         slot->buffer = earlier->buffer;
@@ -313,8 +320,6 @@ static inline int cdnnl_convolution_create_fused(cdnnl_convolution **out, int n,
     if (!c) return -1;
     c->pool = pool;
     c->hasBias = 1;
-    c->slots[0].scratch = 3;
-    c->slots[2].scratch = 1; /* unused: outputs are kept (cdnnl_convolution_fused_execute_kept) */
     cdnnl_convolution_shape d;
     dnnl_status_t s = cdnnl_convolution_begin(c, &d, n, ic, ih, iw, oc, k, oh, ow, stride, padding, dilation, groups);
     dnnl_convolution_desc_t desc;
@@ -331,9 +336,10 @@ static inline int cdnnl_convolution_create_fused(cdnnl_convolution **out, int n,
     if (s == dnnl_success) s = dnnl_primitive_attr_set_post_ops(attr, ops);
     if (s == dnnl_success) s = dnnl_primitive_desc_create(&pd, &desc, attr, c->engine, NULL);
     if (s == dnnl_success) s = dnnl_primitive_create(&c->primitive, pd);
-    if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[0], &d.src, pd, dnnl_query_src_md, c->engine, NULL);
+    // Input and output move through cdnnl_convolution_fused_execute_kept's own copies: only their layouts are recorded.
+    if (s == dnnl_success) s = cdnnl_slot_describe(&c->slots[0], &d.src, pd, dnnl_query_src_md);
     if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[1], &d.weights, pd, dnnl_query_weights_md, c->engine, NULL);
-    if (s == dnnl_success) s = cdnnl_slot_init(&c->slots[2], &d.dst, pd, dnnl_query_dst_md, c->engine, NULL);
+    if (s == dnnl_success) s = cdnnl_slot_describe(&c->slots[2], &d.dst, pd, dnnl_query_dst_md);
     if (pd) dnnl_primitive_desc_destroy(pd);
     if (attr) dnnl_primitive_attr_destroy(attr);
     if (ops) dnnl_post_ops_destroy(ops);
@@ -401,8 +407,7 @@ static inline int cdnnl_convolution_fused_execute_kept(cdnnl_convolution *c, con
     *dstKept = NULL;
     dnnl_memory_t input = NULL, weightsUser = NULL, weightsChosen = NULL, output = NULL, biasMemory = NULL;
     cdnnl_slot *slots = c->slots;
-    const dnnl_memory_desc_t *inputDesc = slots[0].same ? &slots[0].user : &slots[0].chosen;
-    const dnnl_memory_desc_t *outputDesc = slots[2].same ? &slots[2].user : &slots[2].chosen;
+    const dnnl_memory_desc_t *inputDesc = &slots[0].chosen, *outputDesc = &slots[2].chosen;
     cdnnl_blocked *result = (cdnnl_blocked *)calloc(1, sizeof(cdnnl_blocked));
     if (!result) return dnnl_out_of_memory;
     result->desc = *outputDesc;
