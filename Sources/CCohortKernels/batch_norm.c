@@ -4,25 +4,14 @@
  * Double sums run in eight independent lanes combined in a fixed order, so a result depends on the values alone
  * (not on threads or on which clone runs); nothing is fused into FMA, for the same reason. */
 #include "CCohortKernels.h"
+#include "lanes8.h"
 
 #pragma STDC FP_CONTRACT OFF
 
-#if defined(__x86_64__) && defined(__clang__)
-#define CLONED __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define CLONED
-#endif
-
-#include <string.h>
-
 enum { LANES = 8 };
-/* Eight lanes as vector types (GCC and Clang extensions): lane k sums elements k, k + 8, k + 16, ... . Written
- * with plain arrays, the compiler produced two-lane code full of shuffles. */
-typedef float floats8 __attribute__((vector_size(32)));
-typedef double doubles8 __attribute__((vector_size(64)));
-
-/* Macros, not functions: passing eight-double vectors by value changes the ABI with the target. */
-#define WIDEN(p) ({ floats8 v_; memcpy(&v_, (p), sizeof v_); __builtin_convertvector(v_, doubles8); })
+/* Lane k sums elements k, k + 8, k + 16, ... . Written with plain arrays, the compiler produced two-lane code
+ * full of shuffles. */
+#define WIDEN(p) __builtin_convertvector(LOAD(floats8, p), doubles8)
 #define COMBINE(s) ((((s)[0] + (s)[1]) + ((s)[2] + (s)[3])) + (((s)[4] + (s)[5]) + ((s)[6] + (s)[7])))
 
 CLONED void ccohort_bn_shifted_sums(const float *restrict x, size_t count, double pivot, double *sum, double *squares) {
@@ -64,14 +53,9 @@ static inline int maskByte(const uint8_t *mask, size_t maskBytes, size_t bit) {
     return (int)((v >> shift) & 0xFF);
 }
 
-typedef int ints8 __attribute__((vector_size(32)));
-
 /* g where the ReLU passed its gradient, else 0 (whole vector of eight). */
-#define MASKED(g, mask, maskBytes, bit) ({ \
-    const ints8 lanes_ = {1, 2, 4, 8, 16, 32, 64, 128}; \
-    ints8 gi_; memcpy(&gi_, (g), sizeof gi_); \
-    gi_ &= ((lanes_ & maskByte((mask), (maskBytes), (bit))) != 0); \
-    floats8 gf_; memcpy(&gf_, &gi_, sizeof gf_); gf_; })
+#define MASKED(g, mask, maskBytes, bit) \
+    ((floats8)(LOAD(ints8, g) & LANE_MASK(maskByte((mask), (maskBytes), (bit)))))
 #define MASKED1(g, mask, bit) ((((mask)[(bit) >> 3] >> ((bit) & 7)) & 1) ? (g) : 0.0f)
 
 CLONED void ccohort_bn_gradient_sums(const float *restrict g, const float *restrict x, size_t count, double mean, const uint8_t *mask,
