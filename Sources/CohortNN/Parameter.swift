@@ -60,30 +60,32 @@ extension Module {
 
     /// Tells the first layer that the gradient with respect to the network's input will not be read (training
     /// discards it, as PyTorch does for inputs that do not require gradients), so a first convolution skips
-    /// computing it and ``backward(_:)`` returns zeros for it. Looks through sequences and the zoo's
-    /// segmentation models; returns whether a convolution was found first.
+    /// computing it and ``backward(_:)`` returns zeros for it. Looks through modules that name the one that
+    /// reads their input (``InputLayerProviding``); returns whether a convolution was found first.
     @discardableResult
     public func skipsInputGradient() -> Bool {
         var module: Module = self
-        while true {
-            if let conv = module as? Conv2d { conv.computesInputGradient = false; return true }
-            if let sequential = module as? Sequential, let first = sequential.children.first { module = first.module; continue }
-            if let unet = module as? UNet, let first = unet.down.first { module = first; continue }
-            if let deeplab = module as? DeepLabV3 { module = deeplab.backbone; continue }
-            return false
-        }
+        while let container = module as? InputLayerProviding, let first = container.inputLayer { module = first }
+        guard let conv = module as? Conv2d else { return false }
+        conv.computesInputGradient = false
+        return true
     }
 }
 
+/// A module made of others, one of which reads the module's own input first.
+protocol InputLayerProviding {
+    var inputLayer: Module? { get }
+}
+
 /// Modules in order, named `0`, `1`, ... (or given names), like `torch.nn.Sequential` / named submodules.
-public final class Sequential: Module {
+public final class Sequential: Module, InputLayerProviding {
     public let children: [(name: String, module: Module)]
 
     public init(_ modules: [Module]) { children = modules.enumerated().map { (String($0.offset), $0.element) } }
     public init(named: [(String, Module)]) { children = named.map { (name: $0.0, module: $0.1) } }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        if !training && InferenceFusion.applies { return fusedInference(.plain(input), adding: nil, relu: false).tensor }
+        if !training && InferenceFusion.applies { return fusedInference(.plain(input)).tensor }
         // A batch norm followed by a ReLU runs both in one pass (and their backward passes likewise).
         var h = input, i = 0
         while i < children.count {
@@ -111,6 +113,8 @@ public final class Sequential: Module {
         }
         return g
     }
+
+    var inputLayer: Module? { children.first?.module }
 
     /// The ReLU right after child `i`, if any.
     private func pairedReLU(after i: Int) -> ReLU? { i + 1 < children.count ? children[i + 1].module as? ReLU : nil }

@@ -44,13 +44,13 @@ public final class BatchNorm2d: Module {
         // A backward pass follows training or a recorded inference pass (gradient checks, saliency).
         input = training || GradientRecording.isEnabled ? x : Tensor(shape: [0])
         // Every element is written below (each channel's thread covers all its images and pixels): no zeroing pass.
-        var out = Self.uninitialized(x.count)
+        var out = Tensor.uninitialized(x.shape)
         let upper: Scalar? = relu.map { $0.cap ?? .infinity }
         means = [Scalar](repeating: 0, count: channels)
         inverseStd = [Scalar](repeating: 0, count: channels)
         trainedForward = training
         x.data.withUnsafeBufferPointer { xs in
-            out.withUnsafeMutableBufferPointer { os in
+            out.data.withUnsafeMutableBufferPointer { os in
                 means.withUnsafeMutableBufferPointer { mus in
                     inverseStd.withUnsafeMutableBufferPointer { invs in
                         runningMean.value.data.withUnsafeMutableBufferPointer { rm in
@@ -102,14 +102,8 @@ public final class BatchNorm2d: Module {
             }
         }
         if training { batchCount.value.data[0] += 1 }
-        let y = Tensor(shape: x.shape, data: out)
-        relu?.recordPasses(ofOutput: y)
-        return y
-    }
-
-    /// A buffer of `count` values that the caller fills completely before reading any.
-    private static func uninitialized(_ count: Int) -> [Scalar] {
-        [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        relu?.recordPasses(ofOutput: out)
+        return out
     }
 
     public func backward(_ gy: Tensor) -> Tensor { backward(gy, through: nil) }
@@ -122,13 +116,13 @@ public final class BatchNorm2d: Module {
                      "BatchNorm2d.backward: gradient \(gy.shape) without a recorded forward pass of that shape (\(input.shape))")
         let (n, hw, channels, trained) = (gy.shape[0], gy.shape[2] * gy.shape[3], self.channels, trainedForward)
         let m = Scalar(n * hw)
-        var gx = Self.uninitialized(gy.count)  // every element is written below
+        var gx = Tensor.uninitialized(gy.shape)  // every element is written below
         let noMask: [UInt8] = []
         (relu?.passes ?? noMask).withUnsafeBufferPointer { maskBytes in
         let mask = relu == nil ? nil : maskBytes.baseAddress.map { ChannelSums.Mask(bytes: $0, count: maskBytes.count) }
         gy.data.withUnsafeBufferPointer { gs in
             input.data.withUnsafeBufferPointer { xs in
-                gx.withUnsafeMutableBufferPointer { gxs in
+                gx.data.withUnsafeMutableBufferPointer { gxs in
                     weight.gradient.data.withUnsafeMutableBufferPointer { gw in
                         bias.gradient.data.withUnsafeMutableBufferPointer { gb in
                             weight.value.data.withUnsafeBufferPointer { gammas in
@@ -173,7 +167,7 @@ public final class BatchNorm2d: Module {
             }
         }
         }
-        return Tensor(shape: gy.shape, data: gx)
+        return gx
     }
 }
 

@@ -28,7 +28,7 @@ public final class MaxPool2d: Module {
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let ho = (h + 2 * padding - kernel) / stride + 1, wo = (w + 2 * padding - kernel) / stride + 1
         var out = Tensor.uninitialized([n, c, ho, wo])  // every output is written below
-        argmax = []
+        argmax = []  // the previous pass's positions go before the new ones are allocated
         argmax = [UInt8](repeating: 0, count: out.count)
         let (kernel, stride, padding) = (self.kernel, self.stride, self.padding)
         x.data.withUnsafeBufferPointer { xs in

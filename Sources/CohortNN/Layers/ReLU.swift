@@ -17,6 +17,15 @@ public final class ReLU: Module {
 
     public var state: [(name: String, parameter: Parameter)] { [] }
 
+    /// `body(start, length, byte)` over `count` elements in parallel runs of whole mask bytes (groups of eight
+    /// elements, so no two threads write one byte): elements `start ..< start + length`, from mask byte `byte` on.
+    private static func forMaskBytes(_ count: Int, _ body: (Int, Int, Int) -> Void) {
+        ComputeThreads.forRanges((count + 7) / 8, minimumChunk: 1 << 12) { groups in
+            let start = groups.lowerBound * 8
+            body(start, min(count, groups.upperBound * 8) - start, groups.lowerBound)
+        }
+    }
+
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let upper = cap ?? .infinity, recording = GradientRecording.isEnabled, count = x.count
         shape = x.shape
@@ -28,10 +37,8 @@ public final class ReLU: Module {
                 [Scalar](unsafeUninitializedCapacity: count) { out, initialized in
                     if let s = xs.baseAddress, let o = out.baseAddress {
                         let m = recording ? ms.baseAddress : nil  // an empty array may still have an address
-                        // Ranges of whole bytes (groups of eight elements), so no two threads write one mask byte.
-                        ComputeThreads.forRanges((count + 7) / 8, minimumChunk: 1 << 12) { groups in
-                            let start = groups.lowerBound * 8, length = min(count, groups.upperBound * 8) - start
-                            ReLUKernels.forward(s + start, length, upper: upper, into: o + start, mask: m.map { $0 + groups.lowerBound })
+                        Self.forMaskBytes(count) { start, length, byte in
+                            ReLUKernels.forward(s + start, length, upper: upper, into: o + start, mask: m.map { $0 + byte })
                         }
                     }
                     initialized = count
@@ -47,15 +54,13 @@ public final class ReLU: Module {
     func recordPasses(ofOutput y: Tensor) {
         let upper = cap ?? .infinity, count = y.count
         shape = y.shape
-        guard GradientRecording.isEnabled else { passes = []; return }
+        passes = []  // the previous pass's mask goes before the new one is allocated
+        guard GradientRecording.isEnabled else { return }
         var mask = [UInt8](repeating: 0, count: (count + 7) / 8)
         y.data.withUnsafeBufferPointer { ys in
             mask.withUnsafeMutableBufferPointer { ms in
                 guard let s = ys.baseAddress, let m = ms.baseAddress else { return }
-                ComputeThreads.forRanges((count + 7) / 8, minimumChunk: 1 << 12) { groups in
-                    let start = groups.lowerBound * 8, length = min(count, groups.upperBound * 8) - start
-                    ReLUKernels.mask(s + start, length, upper: upper, into: m + groups.lowerBound)
-                }
+                Self.forMaskBytes(count) { start, length, byte in ReLUKernels.mask(s + start, length, upper: upper, into: m + byte) }
             }
         }
         passes = mask
@@ -69,10 +74,7 @@ public final class ReLU: Module {
             gy.data.withUnsafeBufferPointer { gs in
                 [Scalar](unsafeUninitializedCapacity: count) { out, initialized in
                     if let m = ms.baseAddress, let g = gs.baseAddress, let o = out.baseAddress {
-                        ComputeThreads.forRanges((count + 7) / 8, minimumChunk: 1 << 12) { groups in
-                            let start = groups.lowerBound * 8, length = min(count, groups.upperBound * 8) - start
-                            ReLUKernels.backward(g + start, mask: m + groups.lowerBound, length, into: o + start)
-                        }
+                        Self.forMaskBytes(count) { start, length, byte in ReLUKernels.backward(g + start, mask: m + byte, length, into: o + start) }
                     }
                     initialized = count
                 }

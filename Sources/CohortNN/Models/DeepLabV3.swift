@@ -51,10 +51,11 @@ public final class ASPP: Module {
 /// torchvision's `deeplabv3_resnet50` without the auxiliary head: dilated ResNet-50 (output stride 8), ASPP,
 /// 3x3 convolution, classifier, and bilinear upsampling to the input size. Output `[N, classes, H, W]`; H = W,
 /// divisible by 8. Names `backbone.*` and `classifier.*`.
-public final class DeepLabV3: Module {
+public final class DeepLabV3: Module, InputLayerProviding {
     let backbone: Sequential
     let classifier: Sequential
     private var upsample = Upsample(scale: 8, mode: .bilinear)
+    var inputLayer: Module? { backbone }
 
     public init(channels: Int = 3, classes: Int) {
         backbone = ResNet.dilatedBackbone50(channels: channels)

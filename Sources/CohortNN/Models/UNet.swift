@@ -8,7 +8,7 @@ import CohortTensor
 /// bottleneck, transposed-convolution upsampling, skip connections by channel concatenation, and a 1x1 head.
 /// Output `[N, classes, H, W]` logits (H and W divisible by 8). Names: `down.i.*`, `bottleneck.*`, `up.i.*`,
 /// `decode.i.*`, `head.*`.
-public final class UNet: Module {
+public final class UNet: Module, InputLayerProviding {
     let down: [Sequential], pools: [MaxPool2d], bottleneck: Sequential, up: [ConvTranspose2d], decode: [Sequential]
     let head: Conv2d
     private var skipChannels: [Int] = []
@@ -37,6 +37,8 @@ public final class UNet: Module {
         self.decode = decode
         head = Conv2d(current, classes, kernel: 1)
     }
+
+    var inputLayer: Module? { down.first }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         var skips: [Tensor] = [], h = x
