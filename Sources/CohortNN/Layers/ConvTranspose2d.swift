@@ -41,6 +41,24 @@ public final class ConvTranspose2d: Module {
         }
     }
 
+    /// The bias gradient: `gradient[o] += sum of g[b, o, ...]` over the batch and the plane, in double per channel
+    /// (channels in parallel, each summed in a fixed order).
+    static func addChannelSums(of g: Tensor, to gradient: inout Tensor) {
+        let (n, channels, plane) = (g.shape[0], g.shape[1], g.shape[2] * g.shape[3])
+        g.data.withUnsafeBufferPointer { gs in
+            gradient.data.withUnsafeMutableBufferPointer { out in
+                guard let base = gs.baseAddress, n * plane > 0 else { return }
+                ComputeThreads.forRanges(channels, minimumChunk: max(1, (1 << 15) / (n * plane))) { range in
+                    for c in range {
+                        var sum = 0.0
+                        for b in 0..<n { sum += ChannelSums.shiftedSums(base + (b * channels + c) * plane, plane, by: 0).0 }
+                        out[c] += Scalar(sum)
+                    }
+                }
+            }
+        }
+    }
+
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.shape.count == 4 && x.shape[1] == inChannels, "ConvTranspose2d: input \(x.shape), expected [N, \(inChannels), H, W]")
         input = GradientRecording.kept(x)
@@ -88,19 +106,20 @@ public final class ConvTranspose2d: Module {
         let x = input
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (ho, wo) = (gy.shape[2], gy.shape[3])
-        var gx = Tensor(shape: x.shape)
-        if let bias {
-            for b in 0..<n { for o in 0..<outChannels { for i in 0..<(ho * wo) { bias.gradient.data[o] += gy.data[(b * outChannels + o) * ho * wo + i] } } }
-        }
+        if let bias { Self.addChannelSums(of: gy, to: &bias.gradient) }
         #if !COHORT_DOUBLE
         if usesOneDNN, n * h * w > 0, let g = accelerated.backward(input: x, weights: weight.value, outputGradient: gy) {
             weight.gradient.add(g.weights)
             return g.input
         }
+        var gx = Tensor(shape: x.shape)
         if usesSIMDKernels && kernel == stride && padding == 0 && n * h * w > 0 {
             fastBackward(gy, into: &gx)
             return gx
         }
+        #endif
+        #if COHORT_DOUBLE
+        var gx = Tensor(shape: x.shape)
         #endif
         for b in 0..<n {
             for ci in 0..<inChannels {
@@ -136,10 +155,17 @@ public enum Channels {
     public static func concatenate(_ a: Tensor, _ b: Tensor) -> Tensor {
         precondition(a.shape[0] == b.shape[0] && a.shape[2...] == b.shape[2...], "concatenate: \(a.shape) and \(b.shape)")
         let (n, ca, cb, hw) = (a.shape[0], a.shape[1], b.shape[1], a.shape[2] * a.shape[3])
-        var out = Tensor(shape: [n, ca + cb, a.shape[2], a.shape[3]])
-        for i in 0..<n {
-            out.data.replaceSubrange((i * (ca + cb) * hw)..<((i * (ca + cb) + ca) * hw), with: a.data[(i * ca * hw)..<((i + 1) * ca * hw)])
-            out.data.replaceSubrange(((i * (ca + cb) + ca) * hw)..<((i + 1) * (ca + cb) * hw), with: b.data[(i * cb * hw)..<((i + 1) * cb * hw)])
+        var out = Tensor.uninitialized([n, ca + cb, a.shape[2], a.shape[3]])
+        out.data.withUnsafeMutableBufferPointer { o in
+            a.data.withUnsafeBufferPointer { x in
+                b.data.withUnsafeBufferPointer { y in
+                    guard let op = o.baseAddress, ca * hw + cb * hw > 0 else { return }
+                    for i in 0..<n {
+                        if ca * hw > 0 { (op + i * (ca + cb) * hw).update(from: x.baseAddress! + i * ca * hw, count: ca * hw) }
+                        if cb * hw > 0 { (op + (i * (ca + cb) + ca) * hw).update(from: y.baseAddress! + i * cb * hw, count: cb * hw) }
+                    }
+                }
+            }
         }
         return out
     }
@@ -158,10 +184,18 @@ public enum Channels {
     /// The gradient of a concatenation split back into its two parts (`ca` channels first).
     public static func split(_ g: Tensor, first ca: Int) -> (Tensor, Tensor) {
         let (n, c, hw) = (g.shape[0], g.shape[1], g.shape[2] * g.shape[3])
-        var a = Tensor(shape: [n, ca, g.shape[2], g.shape[3]]), b = Tensor(shape: [n, c - ca, g.shape[2], g.shape[3]])
-        for i in 0..<n {
-            a.data.replaceSubrange((i * ca * hw)..<((i + 1) * ca * hw), with: g.data[(i * c * hw)..<((i * c + ca) * hw)])
-            b.data.replaceSubrange((i * (c - ca) * hw)..<((i + 1) * (c - ca) * hw), with: g.data[((i * c + ca) * hw)..<((i + 1) * c * hw)])
+        precondition(ca >= 0 && ca <= c, "split after \(ca) of \(c) channels")
+        var a = Tensor.uninitialized([n, ca, g.shape[2], g.shape[3]]), b = Tensor.uninitialized([n, c - ca, g.shape[2], g.shape[3]])
+        g.data.withUnsafeBufferPointer { gs in
+            a.data.withUnsafeMutableBufferPointer { x in
+                b.data.withUnsafeMutableBufferPointer { y in
+                    guard let gp = gs.baseAddress else { return }
+                    for i in 0..<n {
+                        if ca * hw > 0 { x.baseAddress!.advanced(by: i * ca * hw).update(from: gp + i * c * hw, count: ca * hw) }
+                        if (c - ca) * hw > 0 { y.baseAddress!.advanced(by: i * (c - ca) * hw).update(from: gp + (i * c + ca) * hw, count: (c - ca) * hw) }
+                    }
+                }
+            }
         }
         return (a, b)
     }
