@@ -35,6 +35,8 @@ final class OneDNNTests: XCTestCase {
             (Conv2d(6, 6, kernel: 3, padding: 2, dilation: 2, groups: 6, bias: false), [2, 6, 7, 7]),
             (Conv2d(3, 5, kernel: 7, stride: 2, padding: 3, bias: false), [1, 3, 13, 11]),
             (Conv2d(5, 4, kernel: 1), [3, 5, 4, 4]),
+            // 1x1 to fewer than 16 channels: kept in plain NCHW (a segmentation head), also strided.
+            (Conv2d(16, 2, kernel: 1), [2, 16, 9, 9]), (Conv2d(32, 3, kernel: 1, stride: 2, bias: false), [2, 32, 7, 6]),
             (Conv2d(2, 3, kernel: 3), [1, 2, 5, 6]),
         ]
         for (layer, shape) in cases {
