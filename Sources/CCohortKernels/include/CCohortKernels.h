@@ -76,6 +76,11 @@ void ccohort_relu_mask(const float *restrict y, size_t count, float upper, uint8
 /** The ReLU input gradient: out = g where the mask bit is set, else 0 (same layout as ccohort_relu_forward). */
 void ccohort_relu_backward(const float *restrict g, const uint8_t *restrict mask, size_t count, float *restrict out);
 
+/** Max pooling of one h x w float32 plane into ho x wo outputs (k x k windows, stride s, padding p as -inf): each
+ *  output is the first maximum in window order, its window position ky * k + kx goes to `pos` (see max_pool.c). */
+void ccohort_max_pool_plane(const float *restrict x, long h, long w, int k, int s, int p, long ho, long wo, float *restrict out,
+                            uint8_t *restrict pos);
+
 /** The CRC-32 of ISO 3309 / PNG / zlib (libdeflate's), continuing from `crc` (0 to start). */
 uint32_t ccohort_crc32(uint32_t crc, const void *data, size_t size);
 
