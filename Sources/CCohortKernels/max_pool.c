@@ -68,3 +68,35 @@ CLONED void ccohort_max_pool_plane(const float *restrict x, long h, long w, int 
         for (long ox = (lo <= hi ? hi + 1 : lo); ox < wo; ++ox) borderWindow(x, h, w, k, y0, ox * s - p, o + ox, a + ox);
     }
 }
+
+/* Windows that tile the plane (stride k, no padding): each input gets its window's gradient or 0, written once. */
+static inline __attribute__((always_inline)) void tiledGradient(const float *g, const uint8_t *pos, long ho, long wo, int K, long h, long w,
+                                                                float *out) {
+    for (long oy = 0; oy < ho; ++oy) {
+        for (int ky = 0; ky < K; ++ky) {
+            float *row = out + (oy * K + ky) * w;
+            for (long ox = 0; ox < wo; ++ox) {
+                const int at = pos[oy * wo + ox] - ky * K;
+                const float v = g[oy * wo + ox];
+                for (int kx = 0; kx < K; ++kx) row[ox * K + kx] = kx == at ? v : 0.0f;
+            }
+            for (long ix = wo * K; ix < w; ++ix) row[ix] = 0;  // columns no window covers
+        }
+    }
+    for (long iy = ho * K; iy < h; ++iy) memset(out + iy * w, 0, (size_t)w * sizeof(float));
+}
+
+CLONED void ccohort_max_pool_backward_plane(const float *restrict g, const uint8_t *restrict pos, long ho, long wo, int k, int s, int p,
+                                            long h, long w, float *restrict out) {
+    if (k == s && p == 0) {
+        if (k == 2) tiledGradient(g, pos, ho, wo, 2, h, w, out);
+        else tiledGradient(g, pos, ho, wo, k, h, w, out);
+        return;
+    }
+    memset(out, 0, (size_t)(h * w) * sizeof(float));
+    for (long oy = 0; oy < ho; ++oy)
+        for (long ox = 0; ox < wo; ++ox) {
+            const int at = pos[oy * wo + ox];
+            out[(oy * s - p + at / k) * w + ox * s - p + at % k] += g[oy * wo + ox];
+        }
+}

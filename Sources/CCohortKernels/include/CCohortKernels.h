@@ -81,6 +81,11 @@ void ccohort_relu_backward(const float *restrict g, const uint8_t *restrict mask
 void ccohort_max_pool_plane(const float *restrict x, long h, long w, int k, int s, int p, long ho, long wo, float *restrict out,
                             uint8_t *restrict pos);
 
+/** The input gradient of one plane from ccohort_max_pool_plane's positions: each output's gradient added at its
+ *  maximum, 0 elsewhere (`out`, h x w, is overwritten). */
+void ccohort_max_pool_backward_plane(const float *restrict g, const uint8_t *restrict pos, long ho, long wo, int k, int s, int p,
+                                     long h, long w, float *restrict out);
+
 /** The CRC-32 of ISO 3309 / PNG / zlib (libdeflate's), continuing from `crc` (0 to start). */
 uint32_t ccohort_crc32(uint32_t crc, const void *data, size_t size);
 

@@ -122,8 +122,27 @@ public final class MaxPool2d: Module {
 
     public func backward(_ gy: Tensor) -> Tensor {
         precondition(inputShape.count == 4 && argmax.count == gy.count, "MaxPool2d.backward: gradient \(gy.shape) without a recorded forward pass")
-        var gx = Tensor(shape: inputShape)
         let (h, w, ho, wo) = (inputShape[2], inputShape[3], gy.shape[2], gy.shape[3])
+        #if !COHORT_DOUBLE
+        if gy.count == 0 { return Tensor(shape: inputShape) }
+        // In C (max_pool.c): where the windows tile the plane, every input is written once, without a zeroing pass.
+        var gx = Tensor.uninitialized(inputShape)
+        gy.data.withUnsafeBufferPointer { gs in
+            argmax.withUnsafeBufferPointer { args in
+                gx.data.withUnsafeMutableBufferPointer { gxs in
+                    guard let g = gs.baseAddress, let a = args.baseAddress, let out = gxs.baseAddress, h * w > 0 else { return }
+                    ComputeThreads.forRanges(gxs.count / (h * w), minimumChunk: max(1, (1 << 15) / (h * w))) { planes in
+                        for plane in planes {
+                            ccohort_max_pool_backward_plane(g + plane * ho * wo, a + plane * ho * wo, ho, wo, Int32(kernel), Int32(stride),
+                                                            Int32(padding), h, w, out + plane * h * w)
+                        }
+                    }
+                }
+            }
+        }
+        return gx
+        #else
+        var gx = Tensor(shape: inputShape)
         let (kernel, stride, padding) = (self.kernel, self.stride, self.padding)
         gy.data.withUnsafeBufferPointer { gs in
             argmax.withUnsafeBufferPointer { args in
@@ -147,5 +166,6 @@ public final class MaxPool2d: Module {
             }
         }
         return gx
+        #endif
     }
 }
