@@ -32,13 +32,25 @@ CLONED void ccohort_bn_shifted_sums(const float *restrict x, size_t count, doubl
 }
 
 CLONED void ccohort_bn_normalize(const float *restrict x, size_t count, float mean, float inv, float gamma, float beta, float upper,
-                                 int clamp, float *restrict out) {
+                                 int clamp, float *restrict out, uint8_t *restrict mask) {
     if (!clamp) {
         for (size_t i = 0; i < count; ++i) out[i] = gamma * ((x[i] - mean) * inv) + beta;
         return;
     }
+    size_t i = 0;
+    if (mask) {
+        // The ReLU's mask bits on the way (0 < v < upper, as from the clamped output), a byte per eight values.
+        const floats8 zero = {0}, top = zero + upper;
+        for (; i + LANES <= count; i += LANES) {
+            const floats8 v = gamma * ((LOAD(floats8, x + i) - mean) * inv) + beta;
+            const ints8 below = v < zero, above = v > top;
+            const ints8 y = ((ints8)v & ~below & ~above) | ((ints8)top & above);
+            memcpy(out + i, &y, sizeof y);
+            mask[i / LANES] = PASS_BYTE(v, zero, top);
+        }
+    }
     // The ReLU that follows, done here: selects keep NaN (it goes on to the loss).
-    for (size_t i = 0; i < count; ++i) {
+    for (; i < count; ++i) {
         const float v = gamma * ((x[i] - mean) * inv) + beta;
         out[i] = v < 0 ? 0 : (v > upper ? upper : v);
     }

@@ -52,9 +52,10 @@ void ccohort_adam_update(float *restrict value, const float *restrict gradient, 
 void ccohort_bn_shifted_sums(const float *restrict x, size_t count, double pivot, double *sum, double *squares);
 
 /** out = gamma * ((x - mean) * inv) + beta, clamped to [0, upper] when `clamp` (a ReLU after the norm; NaN kept).
- *  `out` must not overlap `x`. */
+ *  `out` must not overlap `x`. With `clamp` and `mask`, also that ReLU's mask (see ccohort_relu_forward): bit i set
+ *  when 0 < value < upper; `count` must then be a multiple of 8 (mask gets count / 8 bytes). */
 void ccohort_bn_normalize(const float *restrict x, size_t count, float mean, float inv, float gamma, float beta, float upper, int clamp,
-                          float *restrict out);
+                          float *restrict out, uint8_t *restrict mask);
 
 /** The sum of g and of g * (x - mean), in double. With `mask` (a ReLU's, see ccohort_relu_forward; `maskBytes`
  *  long), g counts only where bit `firstBit + i` is set, for element i. */

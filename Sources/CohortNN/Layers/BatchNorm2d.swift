@@ -46,11 +46,17 @@ public final class BatchNorm2d: Module {
         // Every element is written below (each channel's thread covers all its images and pixels): no zeroing pass.
         var out = Tensor.uninitialized(x.shape)
         let upper: Scalar? = relu.map { $0.cap ?? .infinity }
+        // The ReLU's mask written by the normalising pass itself when every plane starts a mask byte (planes of a
+        // multiple of eight values: no byte is shared between two channels' threads); else a pass of its own after.
+        let fusesMask = relu != nil && GradientRecording.isEnabled && hw % 8 == 0
+        relu?.releasePasses()  // the previous pass's mask goes before the new one is allocated
+        var mask = [UInt8](unsafeUninitializedCapacity: fusesMask ? x.count / 8 : 0) { _, initialized in initialized = fusesMask ? x.count / 8 : 0 }
         means = [Scalar](repeating: 0, count: channels)
         inverseStd = [Scalar](repeating: 0, count: channels)
         trainedForward = training
         x.data.withUnsafeBufferPointer { xs in
             out.data.withUnsafeMutableBufferPointer { os in
+              mask.withUnsafeMutableBufferPointer { ms in
                 means.withUnsafeMutableBufferPointer { mus in
                     inverseStd.withUnsafeMutableBufferPointer { invs in
                         runningMean.value.data.withUnsafeMutableBufferPointer { rm in
@@ -89,7 +95,7 @@ public final class BatchNorm2d: Module {
                                                 for b in 0..<n {
                                                     let base = (b * channels + c) * hw
                                                     ChannelSums.normalize(xp + base, hw, mean: mean, inv: inv, gamma: gamma, beta: beta, clampedTo: upper,
-                                                                          into: op + base)
+                                                                          into: op + base, mask: fusesMask ? ms.baseAddress.map { $0 + base / 8 } : nil)
                                                 }
                                             }
                                         }
@@ -99,10 +105,11 @@ public final class BatchNorm2d: Module {
                         }
                     }
                 }
+              }
             }
         }
         if training { batchCount.value.data[0] += 1 }
-        relu?.recordPasses(ofOutput: out)
+        if fusesMask { relu?.adoptPasses(mask, shape: x.shape) } else { relu?.recordPasses(ofOutput: out) }
         return out
     }
 
@@ -199,14 +206,22 @@ enum ChannelSums {
     /// `out = gamma * ((x - mean) * inv) + beta`, clamped to `[0, upper]` when `upper` is given (NaN kept).
     @inline(__always)
     static func normalize(_ x: UnsafePointer<Scalar>, _ count: Int, mean: Scalar, inv: Scalar, gamma: Scalar, beta: Scalar, clampedTo upper: Scalar?,
-                          into out: UnsafeMutablePointer<Scalar>) {
+                          into out: UnsafeMutablePointer<Scalar>, mask: UnsafeMutablePointer<UInt8>? = nil) {
+        precondition(mask == nil || (upper != nil && count % 8 == 0), "a fused ReLU mask needs a clamp and whole mask bytes")
         #if COHORT_DOUBLE
         for i in 0..<count {
             let v = gamma * ((x[i] - mean) * inv) + beta
             out[i] = upper.map { v < 0 ? 0 : (v > $0 ? $0 : v) } ?? v
         }
+        if let mask, let upper {
+            for byte in 0..<(count / 8) {
+                var bits: UInt8 = 0
+                for j in 0..<8 where out[byte * 8 + j] > 0 && out[byte * 8 + j] < upper { bits |= 1 << j }
+                mask[byte] = bits
+            }
+        }
         #else
-        ccohort_bn_normalize(x, count, mean, inv, gamma, beta, upper ?? 0, upper == nil ? 0 : 1, out)
+        ccohort_bn_normalize(x, count, mean, inv, gamma, beta, upper ?? 0, upper == nil ? 0 : 1, out, mask)
         #endif
     }
 

@@ -49,6 +49,15 @@ public final class ReLU: Module {
         return Tensor(shape: x.shape, data: data)
     }
 
+    /// Drops the recorded mask (before a paired batch norm allocates the next one).
+    func releasePasses() { passes = [] }
+
+    /// Takes the mask of a forward pass of `shape` that a paired batch norm wrote while clamping its output.
+    func adoptPasses(_ mask: [UInt8], shape: [Int]) {
+        precondition(mask.count == (shape.reduce(1, *) + 7) / 8, "ReLU: a mask of \(mask.count) bytes for \(shape)")
+        (passes, self.shape) = (mask, shape)
+    }
+
     /// Records the mask of a forward pass whose output `y` was computed elsewhere (a batch norm that clamped its
     /// own output), as ``forward(_:training:)`` would have: 0 < y < cap exactly where 0 < x < cap.
     func recordPasses(ofOutput y: Tensor) {
