@@ -123,34 +123,23 @@ public final class MaxPool2d: Module {
     public func backward(_ gy: Tensor) -> Tensor {
         precondition(inputShape.count == 4 && argmax.count == gy.count, "MaxPool2d.backward: gradient \(gy.shape) without a recorded forward pass")
         let (h, w, ho, wo) = (inputShape[2], inputShape[3], gy.shape[2], gy.shape[3])
-        #if !COHORT_DOUBLE
+        let (kernel, stride, padding) = (self.kernel, self.stride, self.padding)
         if gy.count == 0 { return Tensor(shape: inputShape) }
-        // In C (max_pool.c): where the windows tile the plane, every input is written once, without a zeroing pass.
+        #if COHORT_DOUBLE
+        var gx = Tensor(shape: inputShape)
+        #else
+        // In C (max_pool.c), which writes every input: where the windows tile the plane each is written once,
+        // without a zeroing pass.
         var gx = Tensor.uninitialized(inputShape)
+        #endif
         gy.data.withUnsafeBufferPointer { gs in
             argmax.withUnsafeBufferPointer { args in
                 gx.data.withUnsafeMutableBufferPointer { gxs in
                     guard let g = gs.baseAddress, let a = args.baseAddress, let out = gxs.baseAddress, h * w > 0 else { return }
+                    // Whole planes per worker: every maximum of a plane lies in that plane.
                     ComputeThreads.forRanges(gxs.count / (h * w), minimumChunk: max(1, (1 << 15) / (h * w))) { planes in
                         for plane in planes {
-                            ccohort_max_pool_backward_plane(g + plane * ho * wo, a + plane * ho * wo, ho, wo, Int32(kernel), Int32(stride),
-                                                            Int32(padding), h, w, out + plane * h * w)
-                        }
-                    }
-                }
-            }
-        }
-        return gx
-        #else
-        var gx = Tensor(shape: inputShape)
-        let (kernel, stride, padding) = (self.kernel, self.stride, self.padding)
-        gy.data.withUnsafeBufferPointer { gs in
-            argmax.withUnsafeBufferPointer { args in
-                gx.data.withUnsafeMutableBufferPointer { gxs in
-                    guard let g = gs.baseAddress, let a = args.baseAddress, let out = gxs.baseAddress, ho * wo > 0 else { return }
-                    // Whole planes per worker: every maximum of a plane lies in that plane.
-                    ComputeThreads.forRanges(gs.count / (ho * wo), minimumChunk: max(1, (1 << 15) / (ho * wo))) { planes in
-                        for plane in planes {
+                            #if COHORT_DOUBLE
                             let base = plane * h * w
                             for oy in 0..<ho {
                                 let o0 = (plane * ho + oy) * wo
@@ -160,12 +149,15 @@ public final class MaxPool2d: Module {
                                     out[base + iy * w + ix] += g[o0 + ox]
                                 }
                             }
+                            #else
+                            ccohort_max_pool_backward_plane(g + plane * ho * wo, a + plane * ho * wo, ho, wo, Int32(kernel), Int32(stride),
+                                                            Int32(padding), h, w, out + plane * h * w)
+                            #endif
                         }
                     }
                 }
             }
         }
         return gx
-        #endif
     }
 }
