@@ -203,6 +203,24 @@ enum ChannelSums {
         return (sum, squares)
     }
 
+    /// A bias gradient: `gradient[o] += sum of g[b, o, ...]` over the batch and the plane of `[N, C, H, W]`, in
+    /// double per channel (channels in parallel, each summed in a fixed order).
+    static func addPlaneSums(of g: Tensor, to gradient: inout Tensor) {
+        let (n, channels, plane) = (g.shape[0], g.shape[1], g.shape[2] * g.shape[3])
+        g.data.withUnsafeBufferPointer { gs in
+            gradient.data.withUnsafeMutableBufferPointer { out in
+                guard let base = gs.baseAddress, n * plane > 0 else { return }
+                ComputeThreads.forRanges(channels, minimumChunk: max(1, (1 << 15) / (n * plane))) { range in
+                    for c in range {
+                        var sum = 0.0
+                        for b in 0..<n { sum += shiftedSums(base + (b * channels + c) * plane, plane, by: 0).0 }
+                        out[c] += Scalar(sum)
+                    }
+                }
+            }
+        }
+    }
+
     /// `out = gamma * ((x - mean) * inv) + beta`, clamped to `[0, upper]` when `upper` is given (NaN kept).
     @inline(__always)
     static func normalize(_ x: UnsafePointer<Scalar>, _ count: Int, mean: Scalar, inv: Scalar, gamma: Scalar, beta: Scalar, clampedTo upper: Scalar?,

@@ -112,9 +112,7 @@ public final class Conv2d: Module {
         let (ho, wo) = (gy.shape[2], gy.shape[3])
         let cinG = inChannels / groups, coutG = outChannels / groups, k = kernel
         var gx = Tensor(shape: x.shape)
-        if let bias {
-            for b in 0..<n { for co in 0..<outChannels { for i in 0..<(ho * wo) { bias.gradient.data[co] += gy.data[(b * outChannels + co) * ho * wo + i] } } }
-        }
+        if let bias { ChannelSums.addPlaneSums(of: gy, to: &bias.gradient) }
         x.data.withUnsafeBufferPointer { xs in
             gy.data.withUnsafeBufferPointer { gs in
                 weight.value.data.withUnsafeBufferPointer { ws in

@@ -41,24 +41,6 @@ public final class ConvTranspose2d: Module {
         }
     }
 
-    /// The bias gradient: `gradient[o] += sum of g[b, o, ...]` over the batch and the plane, in double per channel
-    /// (channels in parallel, each summed in a fixed order).
-    static func addChannelSums(of g: Tensor, to gradient: inout Tensor) {
-        let (n, channels, plane) = (g.shape[0], g.shape[1], g.shape[2] * g.shape[3])
-        g.data.withUnsafeBufferPointer { gs in
-            gradient.data.withUnsafeMutableBufferPointer { out in
-                guard let base = gs.baseAddress, n * plane > 0 else { return }
-                ComputeThreads.forRanges(channels, minimumChunk: max(1, (1 << 15) / (n * plane))) { range in
-                    for c in range {
-                        var sum = 0.0
-                        for b in 0..<n { sum += ChannelSums.shiftedSums(base + (b * channels + c) * plane, plane, by: 0).0 }
-                        out[c] += Scalar(sum)
-                    }
-                }
-            }
-        }
-    }
-
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.shape.count == 4 && x.shape[1] == inChannels, "ConvTranspose2d: input \(x.shape), expected [N, \(inChannels), H, W]")
         input = GradientRecording.kept(x)
@@ -106,20 +88,19 @@ public final class ConvTranspose2d: Module {
         let x = input
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (ho, wo) = (gy.shape[2], gy.shape[3])
-        if let bias { Self.addChannelSums(of: gy, to: &bias.gradient) }
+        if let bias { ChannelSums.addPlaneSums(of: gy, to: &bias.gradient) }
         #if !COHORT_DOUBLE
         if usesOneDNN, n * h * w > 0, let g = accelerated.backward(input: x, weights: weight.value, outputGradient: gy) {
             weight.gradient.add(g.weights)
             return g.input
         }
+        #endif
         var gx = Tensor(shape: x.shape)
+        #if !COHORT_DOUBLE
         if usesSIMDKernels && kernel == stride && padding == 0 && n * h * w > 0 {
             fastBackward(gy, into: &gx)
             return gx
         }
-        #endif
-        #if COHORT_DOUBLE
-        var gx = Tensor(shape: x.shape)
         #endif
         for b in 0..<n {
             for ci in 0..<inChannels {
