@@ -12,6 +12,9 @@
 
 /** One tensor argument of a primitive: the caller's plain layout, the layout the primitive chose, and (when they
  *  differ) an internal buffer with the reorders between them, created once. */
+/** The one blocked activation layout Cohort's tensors take (TensorLayout.channelBlocks16): [n][c / 16][h][w][16]. */
+#define CDNNL_BLOCKED dnnl_nChw16c
+
 typedef struct {
     dnnl_memory_desc_t user, chosen;
     int same;
@@ -195,7 +198,7 @@ static inline dnnl_status_t cdnnl_convolution_begin(cdnnl_convolution *c, cdnnl_
  *  (its input gradient) and backward weights (its weight gradient) on that forward's input. */
 static inline int cdnnl_convolution_create(cdnnl_convolution **out, int n, int ic, int ih, int iw, int oc, int k, int oh, int ow,
                                            int stride, int padding, int dilation, int groups, int hasBias, int transposed,
-                                           cdnnl_scratch_pool *pool) {
+                                           int layouts, cdnnl_scratch_pool *pool) {
     *out = NULL;
     cdnnl_convolution *c = (cdnnl_convolution *)calloc(1, sizeof(cdnnl_convolution));
     if (!c) return -1;
@@ -205,6 +208,11 @@ static inline int cdnnl_convolution_create(cdnnl_convolution **out, int n, int i
     cdnnl_convolution_shape d;
     dnnl_status_t s = cdnnl_convolution_begin(c, &d, n, ic, ih, iw, oc, k, oh, ow, stride, padding, dilation, groups);
     dnnl_memory_desc_t src = d.src, weights = d.weights, dst = d.dst, anySrc = d.anySrc, anyWeights = d.anyWeights, anyDst = d.anyDst;
+    // The caller's input (bit 0 of `layouts`) or output (bit 1) in channel blocks of 16 (CDNNL_BLOCKED) instead of
+    // NCHW: when the primitive chose that layout too, it reads or writes the caller's buffer with no reorder.
+    dnnl_dims_t srcDims = {n, ic, ih, iw}, dstDims = {n, oc, oh, ow};
+    if (s == dnnl_success && (layouts & 1)) s = dnnl_memory_desc_init_by_tag(&src, 4, srcDims, dnnl_f32, CDNNL_BLOCKED);
+    if (s == dnnl_success && (layouts & 2)) s = dnnl_memory_desc_init_by_tag(&dst, 4, dstDims, dnnl_f32, CDNNL_BLOCKED);
     // A 1x1 convolution to fewer than 16 channels (a segmentation head) stays in plain NCHW: a blocked layout pads
     // its output to 16 channels, and the reorders of its large input and padded output cost several times the
     // convolution itself (U-Net's 16 -> 2 head at 8x256x256: about 18 ms a step blocked, 4 ms plain).
@@ -398,6 +406,18 @@ static inline int cdnnl_blocked_to_plain(const cdnnl_blocked *b, float *dst, int
     dnnl_memory_desc_t plain;
     dnnl_status_t s = dnnl_memory_desc_init_by_tag(&plain, 4, dims, dnnl_f32, dnnl_nchw);
     if (s == dnnl_success) s = cdnnl_copy(engine, stream, &b->desc, b->buffer, &plain, dst);
+    return (int)s;
+}
+
+/** Copies an activation [n, c, h, w] between plain NCHW and channel blocks of 16 (`toBlocked` 1: NCHW to blocks;
+ *  c a multiple of 16). */
+static inline int cdnnl_reorder_channel_blocks(const float *from, float *to, int n, int c, int h, int w, int toBlocked, dnnl_engine_t engine,
+                                               dnnl_stream_t stream) {
+    dnnl_dims_t dims = {n, c, h, w};
+    dnnl_memory_desc_t plain, blocked;
+    dnnl_status_t s = dnnl_memory_desc_init_by_tag(&plain, 4, dims, dnnl_f32, dnnl_nchw);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&blocked, 4, dims, dnnl_f32, CDNNL_BLOCKED);
+    if (s == dnnl_success) s = toBlocked ? cdnnl_copy(engine, stream, &plain, from, &blocked, to) : cdnnl_copy(engine, stream, &blocked, from, &plain, to);
     return (int)s;
 }
 

@@ -77,18 +77,63 @@ protocol InputLayerProviding {
     var inputLayer: Module? { get }
 }
 
+/// Modules that read an input in channel blocks of 16 (``TensorLayout/channelBlocks16``) as it is and give its
+/// gradient back in that layout: convolution, batch norm, ReLU, and containers whose first module does.
+protocol ChannelBlockReading {
+    var readsChannelBlocks: Bool { get }
+}
+
+extension Conv2d: ChannelBlockReading { var readsChannelBlocks: Bool { true } }  // the reference loops convert
+extension ReLU: ChannelBlockReading { var readsChannelBlocks: Bool { true } }  // element-wise
+extension BatchNorm2d: ChannelBlockReading {
+    #if COHORT_DOUBLE
+    var readsChannelBlocks: Bool { false }
+    #else
+    var readsChannelBlocks: Bool { channels % 16 == 0 }
+    #endif
+}
+extension Sequential: ChannelBlockReading {
+    var readsChannelBlocks: Bool { (children.first?.module as? ChannelBlockReading)?.readsChannelBlocks ?? false }
+}
+
 /// Modules in order, named `0`, `1`, ... (or given names), like `torch.nn.Sequential` / named submodules.
 public final class Sequential: Module, InputLayerProviding {
     public let children: [(name: String, module: Module)]
 
-    public init(_ modules: [Module]) { children = modules.enumerated().map { (String($0.offset), $0.element) } }
-    public init(named: [(String, Module)]) { children = named.map { (name: $0.0, module: $0.1) } }
+    /// Whether this module's output may leave in channel blocks of 16 (the module after it reads them).
+    private var outputMayBeBlocked = false
+
+    public convenience init(_ modules: [Module]) { self.init(named: modules.enumerated().map { (String($0.offset), $0.element) }) }
+    public init(named: [(String, Module)]) {
+        children = named.map { (name: $0.0, module: $0.1) }
+        planChannelBlocks(outputMayBeBlocked: false)
+    }
+
+    /// Lets each convolution's training output stay in channel blocks of 16 (``TensorLayout/channelBlocks16``)
+    /// when everything up to the next module other than a batch norm or ReLU reads that layout as it is: within
+    /// this module, or past its end when `outputMayBeBlocked` (the parent's next module reads it).
+    func planChannelBlocks(outputMayBeBlocked: Bool) {
+        self.outputMayBeBlocked = outputMayBeBlocked
+        for i in children.indices {
+            var next = i + 1, between = true
+            while next < children.count, children[next].module is BatchNorm2d || children[next].module is ReLU {
+                between = between && (children[next].module as? ChannelBlockReading)?.readsChannelBlocks == true
+                next += 1
+            }
+            let nextReads = next == children.count ? outputMayBeBlocked : (children[next].module as? ChannelBlockReading)?.readsChannelBlocks ?? false
+            let blocksRead = between && nextReads
+            if let conv = children[i].module as? Conv2d { conv.keepsBlockedOutput = blocksRead && conv.outChannels % 16 == 0 }
+            if let inner = children[i].module as? Sequential { inner.planChannelBlocks(outputMayBeBlocked: blocksRead) }
+        }
+    }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         if !training && InferenceFusion.applies { return fusedInference(.plain(input)).tensor }
         // A batch norm followed by a ReLU runs both in one pass (and their backward passes likewise).
         var h = input, i = 0
         while i < children.count {
+            precondition(h.layout == .nchw || (children[i].module as? ChannelBlockReading)?.readsChannelBlocks == true,
+                         "Sequential: child \(children[i].name) cannot read \(h.layout) (planChannelBlocks let a convolution keep it)")
             if let norm = children[i].module as? BatchNorm2d, let relu = pairedReLU(after: i) {
                 h = norm.forward(h, training: training, then: relu)
                 i += 2
@@ -97,6 +142,7 @@ public final class Sequential: Module, InputLayerProviding {
                 i += 1
             }
         }
+        precondition(h.layout == .nchw || outputMayBeBlocked, "Sequential: output in \(h.layout) where the next module reads NCHW only")
         return h
     }
 

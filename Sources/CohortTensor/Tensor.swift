@@ -5,8 +5,11 @@
 public struct Tensor: Sendable, Equatable {
     /// Extent of each dimension.
     public var shape: [Int]
-    /// `shape.product` values, C order.
+    /// `shape.product` values, C order (or, for an image tensor in ``TensorLayout/channelBlocks16``, that order).
     public var data: [Scalar]
+    /// How `data` orders the values of an `[N, C, H, W]` tensor. Layers other than convolution, batch norm and
+    /// ReLU read only ``TensorLayout/nchw``; containers keep blocked tensors away from them.
+    public var layout: TensorLayout = .nchw
 
     /// A tensor with the given values; `data.count` must equal the product of `shape`.
     public init(shape: [Int], data: [Scalar]) {
@@ -34,6 +37,7 @@ public struct Tensor: Sendable, Equatable {
     /// The same values under another shape with the same count.
     public func reshaped(_ newShape: [Int]) -> Tensor {
         precondition(newShape.reduce(1, *) == count, "reshape \(shape) -> \(newShape): counts differ")
+        precondition(layout == .nchw, "reshape of a tensor in \(layout)")
         return Tensor(shape: newShape, data: data)
     }
 
@@ -42,7 +46,17 @@ public struct Tensor: Sendable, Equatable {
 
     /// Adds `other` (same shape) in place.
     public mutating func add(_ other: Tensor) {
-        precondition(other.shape == shape, "add: shapes \(shape) and \(other.shape) differ")
+        precondition(other.shape == shape && other.layout == layout, "add: shapes \(shape) and \(other.shape) (or layouts) differ")
         data.withUnsafeMutableBufferPointer { a in other.data.withUnsafeBufferPointer { b in for i in a.indices { a[i] += b[i] } } }
     }
+}
+
+/// The order of an image tensor's values in memory.
+public enum TensorLayout: Sendable, Equatable {
+    /// `[N, C, H, W]` in C order.
+    case nchw
+    /// oneDNN's `nChw16c`: `[N, C / 16, H, W, 16]`, channel `c` at block `c / 16`, lane `c % 16` (C a multiple of
+    /// 16). A convolution's training output stays in it when the next layers are batch norm, ReLU and another
+    /// convolution, so that no reorder to NCHW and back runs between them.
+    case channelBlocks16
 }

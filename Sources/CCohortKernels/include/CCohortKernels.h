@@ -67,6 +67,17 @@ void ccohort_bn_gradient_sums(const float *restrict g, const float *restrict x, 
 void ccohort_bn_input_gradient(const float *restrict g, const float *restrict x, size_t count, float mean, float inv, float scale,
                                float meanG, float meanGX, const uint8_t *mask, size_t maskBytes, size_t firstBit, float *restrict out);
 
+/** The same passes over one chunk of an activation in channel blocks of 16 (nChw16c; see batch_norm_blocked.c):
+ *  `positions` groups of 16 values, one per channel lane; per-channel arguments and results are arrays of 16.
+ *  Masks (a ReLU's, bit i for element i of the chunk) start at the chunk's first byte; NULL for none. */
+void ccohort_bn16_shifted_sums(const float *restrict x, size_t positions, const double *pivot, double *sum, double *squares);
+void ccohort_bn16_normalize(const float *restrict x, size_t positions, const float *mean, const float *inv, const float *gamma,
+                            const float *beta, float upper, int clamp, float *restrict out, uint8_t *restrict mask);
+void ccohort_bn16_gradient_sums(const float *restrict g, const float *restrict x, size_t positions, const double *mean,
+                                const uint8_t *mask, double *sumG, double *sumGD);
+void ccohort_bn16_input_gradient(const float *restrict g, const float *restrict x, size_t positions, const float *mean, const float *inv,
+                                 const float *scale, const float *meanG, const float *meanGX, const uint8_t *mask, float *restrict out);
+
 /** ReLU over `count` float32 values: out = x clamped to [0, upper] (NaN kept), and when `mask` is not NULL one bit
  *  per element, element i at bit i % 8 of byte i / 8, set when 0 < x < upper. `x` starts a mask byte. */
 void ccohort_relu_forward(const float *restrict x, size_t count, float upper, float *restrict out, uint8_t *restrict mask);

@@ -14,10 +14,10 @@ public final class BatchNorm2d: Module {
     public let weight, bias, runningMean, runningVariance, batchCount: Parameter
     /// The input of the last forward pass, for the backward pass, which rebuilds the normalised values from it
     /// (keeping the input costs nothing extra, where writing the normalised copy was a whole pass over memory).
-    private var input = Tensor(shape: [0])
+    var input = Tensor(shape: [0])
     /// The mean and 1 / sqrt(variance + eps) the last forward pass normalised with (batch or running statistics).
-    private var means: [Scalar] = [], inverseStd: [Scalar] = []
-    private var trainedForward = false
+    var means: [Scalar] = [], inverseStd: [Scalar] = []
+    var trainedForward = false
 
     public init(_ channels: Int, eps: Scalar = 1e-5, momentum: Scalar = 0.1) {
         (self.channels, self.eps, self.momentum) = (channels, eps, momentum)
@@ -39,6 +39,9 @@ public final class BatchNorm2d: Module {
     /// here and the ReLU records its mask from it, as if it had run on this output (``Sequential`` pairs them).
     func forward(_ x: Tensor, training: Bool, then relu: ReLU?) -> Tensor {
         precondition(x.shape.count == 4 && x.shape[1] == channels, "BatchNorm2d: input \(x.shape), expected [N, \(channels), H, W]")
+        #if !COHORT_DOUBLE
+        if x.layout == .channelBlocks16 { return forwardBlocked(x, training: training, then: relu) }
+        #endif
         let (n, hw, channels, eps, momentum) = (x.shape[0], x.shape[2] * x.shape[3], self.channels, self.eps, self.momentum)
         let m = Scalar(n * hw)
         // A backward pass follows training or a recorded inference pass (gradient checks, saliency).
@@ -80,12 +83,8 @@ public final class BatchNorm2d: Module {
                                                         sum += s1
                                                         squares += s2
                                                     }
-                                                    let offset = sum / Double(m)
-                                                    mean = Scalar(pivot + offset)
-                                                    variance = Scalar(max(squares / Double(m) - offset * offset, 0))
-                                                    let unbiased = m > 1 ? variance * m / (m - 1) : variance
-                                                    rm[c] = (1 - momentum) * rm[c] + momentum * mean
-                                                    rv[c] = (1 - momentum) * rv[c] + momentum * unbiased
+                                                    (mean, variance) = Self.batchStatistics(sum: sum, squares: squares, pivot: pivot, count: m, momentum: momentum,
+                                                                                            runningMean: &rm[c], runningVariance: &rv[c])
                                                 } else {
                                                     (mean, variance) = (rm[c], rv[c])
                                                 }
@@ -119,8 +118,11 @@ public final class BatchNorm2d: Module {
     /// output, masked here on the way instead of in a pass of its own.
     func backward(_ gy: Tensor, through relu: ReLU?) -> Tensor {
         precondition(relu.map { $0.passes.count == (gy.count + 7) / 8 } ?? true, "BatchNorm2d.backward: the paired ReLU recorded no mask")
-        precondition(input.count == gy.count && gy.shape.count == 4 && gy.shape[1] == channels,
-                     "BatchNorm2d.backward: gradient \(gy.shape) without a recorded forward pass of that shape (\(input.shape))")
+        precondition(input.count == gy.count && gy.shape.count == 4 && gy.shape[1] == channels && gy.layout == input.layout,
+                     "BatchNorm2d.backward: gradient \(gy.shape) without a recorded forward pass of that shape and layout (\(input.shape))")
+        #if !COHORT_DOUBLE
+        if gy.layout == .channelBlocks16 { return backwardBlocked(gy, through: relu) }
+        #endif
         let (n, hw, channels, trained) = (gy.shape[0], gy.shape[2] * gy.shape[3], self.channels, trainedForward)
         let m = Scalar(n * hw)
         var gx = Tensor.uninitialized(gy.shape)  // every element is written below
@@ -175,6 +177,19 @@ public final class BatchNorm2d: Module {
         }
         }
         return gx
+    }
+
+    /// A channel's batch mean and biased variance (as PyTorch's training pass normalises with) from the sums of
+    /// `x - pivot` and of their squares over `m` values, updating its running estimates with the unbiased variance.
+    @inline(__always)
+    static func batchStatistics(sum: Double, squares: Double, pivot: Double, count m: Scalar, momentum: Scalar,
+                                runningMean: inout Scalar, runningVariance: inout Scalar) -> (mean: Scalar, variance: Scalar) {
+        let offset = sum / Double(m)
+        let mean = Scalar(pivot + offset), variance = Scalar(max(squares / Double(m) - offset * offset, 0))
+        let unbiased = m > 1 ? variance * m / (m - 1) : variance
+        runningMean = (1 - momentum) * runningMean + momentum * mean
+        runningVariance = (1 - momentum) * runningVariance + momentum * unbiased
+        return (mean, variance)
     }
 }
 

@@ -17,6 +17,15 @@ public final class Conv2d: Module {
     /// the backward pass then returns zeros as the input gradient, and the oneDNN one skips computing it (a
     /// ResNet-18 stem's took 9.3% of the oneDNN time of a training step at batch 8).
     public var computesInputGradient = true
+    /// Whether a training pass leaves its output in channel blocks of 16 (``TensorLayout/channelBlocks16``) for the
+    /// batch norm, ReLU and convolution after it, which read that layout as it is (``Sequential`` sets this where
+    /// the layers that follow allow it). oneDNN only; the reference loops always give NCHW.
+    public var keepsBlockedOutput = false
+    /// Whether any convolution may keep channel blocks (``keepsBlockedOutput``); off, every activation is NCHW, as
+    /// the tests that compare both ways set it.
+    nonisolated(unsafe) public static var channelBlocksEnabled = true
+    /// The last forward input's layout: the input gradient goes back in it.
+    private var inputLayout: TensorLayout = .nchw
     #if !COHORT_DOUBLE
     /// Whether the forward pass runs through oneDNN (the reference loops below stay, and tests compare the two).
     public var usesOneDNN = true
@@ -49,22 +58,24 @@ public final class Conv2d: Module {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.shape.count == 4 && x.shape[1] == inChannels, "Conv2d: input \(x.shape), expected [N, \(inChannels), H, W]")
         input = GradientRecording.kept(x)
-        inputShape = x.shape
+        (inputShape, inputLayout) = (x.shape, x.layout)
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (ho, wo) = (outputSize(h), outputSize(w))
         FlopCounter.add(multiplyAdds(batch: n, outputHeight: ho, outputWidth: wo))
         #if !COHORT_DOUBLE
         if usesOneDNN, let out = accelerated.forward(input: x, weights: weight.value, bias: bias?.value, stride: stride, padding: padding,
-                                                     dilation: dilation, groups: groups, outputHeight: ho, outputWidth: wo) {
+                                                     dilation: dilation, groups: groups, outputHeight: ho, outputWidth: wo,
+                                                     blockedOutput: keepsBlockedOutput && training && Self.channelBlocksEnabled) {
             // oneDNN holds its own (blocked) copy of the input for the weight gradient: keeping this one as well
             // would hold every activation twice until the backward pass.
             if accelerated.keepsInput { input = Tensor(shape: [0]) }
             return out
         }
         #endif
+        let plainInput = Self.plain(x)
         let cinG = inChannels / groups, coutG = outChannels / groups, k = kernel
         var out = Tensor(shape: [n, outChannels, ho, wo])
-        x.data.withUnsafeBufferPointer { xs in
+        plainInput.data.withUnsafeBufferPointer { xs in
             weight.value.data.withUnsafeBufferPointer { ws in
                 out.data.withUnsafeMutableBufferPointer { os in
                     for b in 0..<n {
@@ -97,16 +108,16 @@ public final class Conv2d: Module {
         return out
     }
 
-    public func backward(_ gy: Tensor) -> Tensor {
+    public func backward(_ outputGradient: Tensor) -> Tensor {
         #if !COHORT_DOUBLE
-        if usesOneDNN, let g = accelerated.backward(input: input, inputShape: inputShape, weights: weight.value, outputGradient: gy,
+        if usesOneDNN, let g = accelerated.backward(input: input, inputShape: inputShape, weights: weight.value, outputGradient: outputGradient,
                                                     hasBias: bias != nil, inputGradient: computesInputGradient) {
             weight.gradient.add(g.weights)
             if let bias, let gb = g.bias { bias.gradient.add(gb) }
             return g.input
         }
         #endif
-        let x = input
+        let x = Self.plain(input), gy = Self.plain(outputGradient)
         precondition(x.shape == inputShape, "Conv2d: backward without the forward input (oneDNN kept it, then failed; or no forward with recording)")
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (ho, wo) = (gy.shape[2], gy.shape[3])
@@ -150,6 +161,18 @@ public final class Conv2d: Module {
                 }
             }
         }
-        return computesInputGradient ? gx : Tensor(shape: x.shape)
+        return Self.inLayout(computesInputGradient ? gx : Tensor(shape: x.shape), inputLayout)
+    }
+
+    /// `t` in NCHW, for the reference loops.
+    static func plain(_ t: Tensor) -> Tensor { inLayout(t, .nchw) }
+
+    static func inLayout(_ t: Tensor, _ layout: TensorLayout) -> Tensor {
+        #if COHORT_DOUBLE
+        precondition(t.layout == layout, "the float64 engine has no blocked layouts")
+        return t
+        #else
+        return t.inLayout(layout)
+        #endif
     }
 }

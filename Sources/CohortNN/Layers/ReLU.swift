@@ -46,7 +46,9 @@ public final class ReLU: Module {
             }
         }
         passes = mask
-        return Tensor(shape: x.shape, data: data)
+        var y = Tensor(shape: x.shape, data: data)
+        y.layout = x.layout  // element-wise: any layout
+        return y
     }
 
     /// Drops the recorded mask (before a paired batch norm allocates the next one).
@@ -89,7 +91,9 @@ public final class ReLU: Module {
                 }
             }
         }
-        return Tensor(shape: gy.shape, data: data)
+        var gx = Tensor(shape: gy.shape, data: data)
+        gx.layout = gy.layout
+        return gx
     }
 }
 

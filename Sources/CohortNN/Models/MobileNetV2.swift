@@ -39,6 +39,9 @@ public final class InvertedResidual: Module, FusedInferenceModule {
     public var state: [(name: String, parameter: Parameter)] { body.state }
 }
 
+/// A block without the residual connection passes its input straight to its first convolution.
+extension InvertedResidual: ChannelBlockReading { var readsChannelBlocks: Bool { !residual && body.readsChannelBlocks } }
+
 /// torchvision's `mobilenet_v2` (width 1.0): `features.0` ... `features.18`, `classifier.1`.
 public enum MobileNetV2 {
     /// Convolution, BatchNorm and ReLU6 (torchvision's Conv2dNormActivation), padding (k - 1) / 2.

@@ -57,20 +57,25 @@ public final class OneDNNConvolution {
     /// does not read the caller's copy (which the caller may then let go of).
     public var keepsInput: Bool { cdnnl_convolution_keeps_input(cached.pointer) != 0 }
 
-    /// `input` `[N, Cin, H, W]`, `weights` `[Cout, Cin/groups, k, k]`, `bias` `[Cout]` or nil; output `[N, Cout, oh, ow]`.
+    /// `input` `[N, Cin, H, W]` in either layout, `weights` `[Cout, Cin/groups, k, k]`, `bias` `[Cout]` or nil;
+    /// output `[N, Cout, oh, ow]`, in channel blocks of 16 when `blockedOutput` and Cout is a multiple of 16
+    /// (for a batch norm and a convolution that read it as it is), else NCHW.
     public func forward(input: Tensor, weights: Tensor, bias: Tensor?, stride: Int, padding: Int, dilation: Int, groups: Int,
-                        outputHeight: Int, outputWidth: Int) -> Tensor? {
+                        outputHeight: Int, outputWidth: Int, blockedOutput: Bool = false) -> Tensor? {
         ConvolutionScratch.lock.lock()
         defer { ConvolutionScratch.lock.unlock() }
         let (n, ic, ih, iw) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (oc, k) = (weights.shape[0], weights.shape[2])
-        let shape = [n, ic, ih, iw, oc, k, outputHeight, outputWidth, stride, padding, dilation, groups, bias == nil ? 0 : 1]
+        let layouts = (input.layout == .channelBlocks16 ? 1 : 0) | (blockedOutput && oc % 16 == 0 ? 2 : 0)
+        let shape = [n, ic, ih, iw, oc, k, outputHeight, outputWidth, stride, padding, dilation, groups, bias == nil ? 0 : 1, layouts]
         guard let handle = cached.prepare(shape, create: {
             cdnnl_convolution_create(&$0, Int32(n), Int32(ic), Int32(ih), Int32(iw), Int32(oc), Int32(k), Int32(outputHeight), Int32(outputWidth),
-                                     Int32(stride), Int32(padding), Int32(dilation), Int32(groups), bias == nil ? 0 : 1, 0, ConvolutionScratch.pool)
+                                     Int32(stride), Int32(padding), Int32(dilation), Int32(groups), bias == nil ? 0 : 1, 0, Int32(layouts),
+                                     ConvolutionScratch.pool)
         }) else { return nil }
         // Every value is written by the primitive (or its reorder back): no zeroing pass.
         var output = Tensor.uninitialized([n, oc, outputHeight, outputWidth])
+        if layouts & 2 != 0 { output.layout = .channelBlocks16 }
         let status = input.data.withUnsafeBufferPointer { x in
             weights.data.withUnsafeBufferPointer { w in
                 output.data.withUnsafeMutableBufferPointer { y in
@@ -87,15 +92,20 @@ public final class OneDNNConvolution {
     /// After ``forward(input:weights:bias:stride:padding:dilation:groups:outputHeight:outputWidth:)`` on the same
     /// shape: the input gradient, and the weight and bias gradients (to be added to accumulators). Nil on failure.
     /// `input` may be empty when ``keepsInput`` was true after the forward pass; `inputShape` is its shape.
+    /// `outputGradient` comes in the forward output's layout, the input gradient in the forward input's.
     /// Without `inputGradient` the input gradient is not computed and comes back as zeros.
     public func backward(input: Tensor, inputShape: [Int], weights: Tensor, outputGradient: Tensor, hasBias: Bool, inputGradient: Bool = true)
         -> (input: Tensor, weights: Tensor, bias: Tensor?)? {
         ConvolutionScratch.lock.lock()
         defer { ConvolutionScratch.lock.unlock() }
         let key = cached.key
-        guard let handle = cached.pointer, key.count == 13, Array(key[0..<4]) == inputShape, input.count == 0 ? keepsInput : input.shape == inputShape, key[4] == weights.shape[0],
+        guard let handle = cached.pointer, key.count == 14, Array(key[0..<4]) == inputShape, input.count == 0 ? keepsInput : input.shape == inputShape, key[4] == weights.shape[0],
               key[6] == outputGradient.shape[2], key[7] == outputGradient.shape[3] else { return nil }
+        let inputLayout: TensorLayout = key[13] & 1 != 0 ? .channelBlocks16 : .nchw
+        precondition((outputGradient.layout == .channelBlocks16) == (key[13] & 2 != 0) && (input.count == 0 || input.layout == inputLayout),
+                     "OneDNNConvolution.backward: a gradient or input in another layout than the forward pass's")
         var gx = inputGradient ? Tensor.uninitialized(inputShape) : Tensor(shape: inputShape), gw = Tensor.uninitialized(weights.shape)
+        gx.layout = inputLayout
         var gb = Tensor.uninitialized([weights.shape[0]])
         let dataStatus = outputGradient.data.withUnsafeBufferPointer { gy in
             guard inputGradient else { return cdnnl_convolution_skip_backward_data(handle, gy.baseAddress) }

@@ -17,7 +17,7 @@ public final class OneDNNTransposedConvolution {
         let (n, cin, h, w, cout, k) = (input[0], input[1], input[2], input[3], weights[1], weights[2])
         return cached.prepare([n, cin, h, w, cout, k, outputHeight, outputWidth, stride, padding]) {
             cdnnl_convolution_create(&$0, Int32(n), Int32(cout), Int32(outputHeight), Int32(outputWidth), Int32(cin), Int32(k), Int32(h), Int32(w),
-                                     Int32(stride), Int32(padding), 1, 1, 0, 1, ConvolutionScratch.pool)
+                                     Int32(stride), Int32(padding), 1, 1, 0, 1, 0, ConvolutionScratch.pool)
         }
     }
 
