@@ -475,4 +475,10 @@ static inline int cdnnl_convolution_fused_execute_kept(cdnnl_convolution *c, con
 extern void omp_set_num_threads(int);
 static inline void cdnnl_set_threads(int n) { omp_set_num_threads(n > 0 ? n : 1); }
 
+/** libgomp's entry for a parallel region (what `#pragma omp parallel` compiles to) and a thread's place in its
+ * team: Cohort's own parallel loops run on the team that runs oneDNN's primitives instead of a second pool. */
+extern void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags);
+extern int omp_get_thread_num(void);
+extern int omp_get_num_threads(void);
+
 #endif

@@ -160,6 +160,20 @@ final class OneDNNTests: XCTestCase {
         }
     }
 
+    /// Every worker index runs exactly once on the OpenMP team, also for more workers than threads and for a loop
+    /// inside another loop's worker (libgomp gives that one a team of one thread).
+    func testTeamLoopsRunEveryWorkerOnce() {
+        for workers in [1, 2, 5] {
+            let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: workers * workers)
+            defer { counts.deallocate() }
+            counts.initialize(repeating: 0)
+            ComputeThreads.onTeam(workers: workers) { outer in
+                ComputeThreads.onTeam(workers: workers) { inner in counts[outer * workers + inner] += 1 }
+            }
+            XCTAssertEqual(Array(counts), [Int](repeating: 1, count: workers * workers), "\(workers) workers")
+        }
+    }
+
     /// The parallel element-wise kernels give the same bits for any thread count.
     func testResultsDoNotDependOnTheThreadCount() {
         func step(threads: Int) -> [Float] {
