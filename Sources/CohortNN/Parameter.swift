@@ -92,8 +92,26 @@ extension BatchNorm2d: ChannelBlockReading {
     var readsChannelBlocks: Bool { channels % 16 == 0 }
     #endif
 }
-extension Sequential: ChannelBlockReading {
+extension Sequential: ChannelBlockReading, ChannelBlockPlanning {
     var readsChannelBlocks: Bool { (children.first?.module as? ChannelBlockReading)?.readsChannelBlocks ?? false }
+}
+
+/// Containers that decide where their convolutions keep channel blocks, given whether their output may leave in
+/// them (``Sequential/planChannelBlocks(outputMayBeBlocked:)``, which calls this on its children).
+protocol ChannelBlockPlanning: AnyObject {
+    func planChannelBlocks(outputMayBeBlocked: Bool)
+}
+
+extension Tensor {
+    /// This tensor in `layout` (a oneDNN reorder when it is in another; the float64 engine has NCHW only).
+    func arranged(_ layout: TensorLayout) -> Tensor {
+        #if COHORT_DOUBLE
+        precondition(self.layout == layout, "the float64 engine has no blocked layouts")
+        return self
+        #else
+        return inLayout(layout)
+        #endif
+    }
 }
 
 /// Modules in order, named `0`, `1`, ... (or given names), like `torch.nn.Sequential` / named submodules.
@@ -123,7 +141,7 @@ public final class Sequential: Module, InputLayerProviding {
             let nextReads = next == children.count ? outputMayBeBlocked : (children[next].module as? ChannelBlockReading)?.readsChannelBlocks ?? false
             let blocksRead = between && nextReads
             if let conv = children[i].module as? Conv2d { conv.keepsBlockedOutput = blocksRead && conv.outChannels % 16 == 0 }
-            if let inner = children[i].module as? Sequential { inner.planChannelBlocks(outputMayBeBlocked: blocksRead) }
+            if let inner = children[i].module as? ChannelBlockPlanning { inner.planChannelBlocks(outputMayBeBlocked: blocksRead) }
         }
     }
 

@@ -72,7 +72,7 @@ public final class Conv2d: Module {
             return out
         }
         #endif
-        let plainInput = Self.plain(x)
+        let plainInput = x.arranged(.nchw)
         let cinG = inChannels / groups, coutG = outChannels / groups, k = kernel
         var out = Tensor(shape: [n, outChannels, ho, wo])
         plainInput.data.withUnsafeBufferPointer { xs in
@@ -117,7 +117,7 @@ public final class Conv2d: Module {
             return g.input
         }
         #endif
-        let x = Self.plain(input), gy = Self.plain(outputGradient)
+        let x = input.arranged(.nchw), gy = outputGradient.arranged(.nchw)
         precondition(x.shape == inputShape, "Conv2d: backward without the forward input (oneDNN kept it, then failed; or no forward with recording)")
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (ho, wo) = (gy.shape[2], gy.shape[3])
@@ -161,18 +161,6 @@ public final class Conv2d: Module {
                 }
             }
         }
-        return Self.inLayout(computesInputGradient ? gx : Tensor(shape: x.shape), inputLayout)
-    }
-
-    /// `t` in NCHW, for the reference loops.
-    static func plain(_ t: Tensor) -> Tensor { inLayout(t, .nchw) }
-
-    static func inLayout(_ t: Tensor, _ layout: TensorLayout) -> Tensor {
-        #if COHORT_DOUBLE
-        precondition(t.layout == layout, "the float64 engine has no blocked layouts")
-        return t
-        #else
-        return t.inLayout(layout)
-        #endif
+        return (computesInputGradient ? gx : Tensor(shape: x.shape)).arranged(inputLayout)
     }
 }

@@ -24,13 +24,13 @@ public final class InvertedResidual: Module, FusedInferenceModule {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         if !training && InferenceFusion.applies { return fusedInference(.plain(x)).tensor }
         var y = body.forward(x, training: training)
-        if residual { y.add(x) }
+        if residual { y.add(x.arranged(y.layout)) }
         return y
     }
 
     public func backward(_ gy: Tensor) -> Tensor {
         var gx = body.backward(gy)
-        if residual { gx.add(gy) }
+        if residual { gx.add(gy.arranged(gx.layout)) }
         return gx
     }
 
@@ -39,8 +39,11 @@ public final class InvertedResidual: Module, FusedInferenceModule {
     public var state: [(name: String, parameter: Parameter)] { body.state }
 }
 
-/// A block without the residual connection passes its input straight to its first convolution.
-extension InvertedResidual: ChannelBlockReading { var readsChannelBlocks: Bool { !residual && body.readsChannelBlocks } }
+/// The input goes to the first convolution and, where the layouts differ, to the residual sum reordered.
+extension InvertedResidual: ChannelBlockReading, ChannelBlockPlanning {
+    var readsChannelBlocks: Bool { body.readsChannelBlocks }
+    func planChannelBlocks(outputMayBeBlocked: Bool) { body.planChannelBlocks(outputMayBeBlocked: outputMayBeBlocked) }
+}
 
 /// torchvision's `mobilenet_v2` (width 1.0): `features.0` ... `features.18`, `classifier.1`.
 public enum MobileNetV2 {

@@ -10,6 +10,8 @@ public final class ResidualBlock: Module, FusedInferenceModule {
     let body: Sequential
     let downsample: Sequential?
     private let outputReLU = ReLU()
+    /// The layout the shortcut's last forward output had (the sum takes the body's; its gradient goes back in this).
+    private var shortcutLayout: TensorLayout = .nchw
 
     init(body: Sequential, downsample: Sequential?) {
         self.body = body
@@ -43,14 +45,16 @@ public final class ResidualBlock: Module, FusedInferenceModule {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         if !training && InferenceFusion.applies { return fusedInference(.plain(x)).tensor }
         var sum = body.forward(x, training: training)
-        sum.add(downsample?.forward(x, training: training) ?? x)
+        let shortcut = downsample?.forward(x, training: training) ?? x
+        shortcutLayout = shortcut.layout
+        sum.add(shortcut.arranged(sum.layout))
         return outputReLU.forward(sum, training: training)
     }
 
     public func backward(_ gy: Tensor) -> Tensor {
         let g = outputReLU.backward(gy)
         var gx = body.backward(g)
-        gx.add(downsample?.backward(g) ?? g)
+        gx.add((downsample?.backward(g.arranged(shortcutLayout)) ?? g).arranged(gx.layout))
         return gx
     }
 
@@ -60,6 +64,15 @@ public final class ResidualBlock: Module, FusedInferenceModule {
 
     public var state: [(name: String, parameter: Parameter)] {
         body.state + (downsample.map { d in d.state.map { (name: "downsample." + $0.name, parameter: $0.parameter) } } ?? [])
+    }
+}
+
+/// Both branches start with a convolution; where their layouts differ the shortcut is reordered to the body's.
+extension ResidualBlock: ChannelBlockReading, ChannelBlockPlanning {
+    var readsChannelBlocks: Bool { true }
+    func planChannelBlocks(outputMayBeBlocked: Bool) {
+        body.planChannelBlocks(outputMayBeBlocked: outputMayBeBlocked)
+        downsample?.planChannelBlocks(outputMayBeBlocked: outputMayBeBlocked)
     }
 }
 
