@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/** One tensor argument of a primitive: the caller's plain layout, the layout the primitive chose, and (when they
- *  differ) an internal buffer with the reorders between them, created once. */
 /** The one blocked activation layout Cohort's tensors take (TensorLayout.channelBlocks16): [n][c / 16][h][w][16]. */
 #define CDNNL_BLOCKED dnnl_nChw16c
 
+/** One tensor argument of a primitive: the caller's plain layout, the layout the primitive chose, and (when they
+ *  differ) an internal buffer with the reorders between them, created once. */
 typedef struct {
     dnnl_memory_desc_t user, chosen;
     int same;

@@ -56,7 +56,7 @@ public enum TensorLayout: Sendable, Equatable {
     /// `[N, C, H, W]` in C order.
     case nchw
     /// oneDNN's `nChw16c`: `[N, C / 16, H, W, 16]`, channel `c` at block `c / 16`, lane `c % 16` (C a multiple of
-    /// 16). A convolution's training output stays in it when the next layers are batch norm, ReLU and another
-    /// convolution, so that no reorder to NCHW and back runs between them.
+    /// 16). A convolution's training output stays in it when the layers after it (batch norm, ReLU, another
+    /// convolution, a residual sum) read it as it is, so that no reorder to NCHW and back runs between them.
     case channelBlocks16
 }
